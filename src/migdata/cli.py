@@ -1,0 +1,53 @@
+"""The ``migdata`` command. Thin: every command is a library call.
+
+Sub-commands live beside the code they call (``migdata.<area>.cli.register``) and are
+collected here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from migdata import __version__
+from migdata.errors import MigdataError
+
+# Modules that add sub-commands: each has ``register(subparsers)``.
+_COMMAND_MODULES = ("migdata.demo.cli",)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``migdata`` command."""
+    parser = argparse.ArgumentParser(
+        prog="migdata",
+        description="Make national migration statistics comparable.",
+    )
+    parser.add_argument("--version", action="version", version=f"migdata {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in _COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``migdata`` command; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        status = args.func(args)
+    except MigdataError as err:
+        print(f"migdata: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("migdata: interrupted", file=sys.stderr)
+        return 130
+    return int(status or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The main job on bundled data: ``migdata demo``."""
