@@ -1,0 +1,974 @@
+"""Border crossings classified by the outcome-based 12/16 rule (DOMAIN.md section 3).
+
+Owns :func:`classify_crossings` (linked entry/exit records -> long-term arrivals and
+departures, with rejects), :class:`Crossings` (its result) and :func:`tabulate_crossings`
+(long-term immigrant and emigrant flows, and their harmonised-table form).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from migdata._resources import data_path
+from migdata.errors import ConfigurationError, InputError
+from migdata.harmonised import AGE_PATTERN, HARMONISED_COLUMNS, TARGETS
+from migdata.sources._crossings_kernel import (
+    OUTCOMES,
+    UNKNOWN,
+    ChunkResult,
+    RuleParams,
+    classify_chunk,
+)
+
+__all__ = [
+    "Crossings",
+    "TieRule",
+    "classify_crossings",
+    "crossing_flows_to_harmonised",
+    "tabulate_crossings",
+]
+
+_DAY_NS = 86_400 * 10**9
+_UNIT_NS = {
+    "D": _DAY_NS,
+    "h": 3_600 * 10**9,
+    "m": 60 * 10**9,
+    "s": 10**9,
+    "ms": 10**6,
+    "us": 10**3,
+    "ns": 1,
+}
+_OUTPUT_COLUMNS = (
+    "days_observed",
+    "days_in",
+    "outcome",
+    "resident_before",
+    "resident_after",
+    "long_term",
+)
+
+
+class TieRule(StrEnum):
+    """What to do with crossings of one person in both directions at the same time.
+
+    Without a ``seq`` column (or with equal ``seq``) their order is not known.
+    ``INPUT_ORDER`` keeps them in the order of the input rows (counted in the summary);
+    ``REJECT`` rejects every crossing of such a group.
+    """
+
+    INPUT_ORDER = "input_order"
+    REJECT = "reject"
+
+
+@cache
+def _direction_aliases() -> dict[str, int]:
+    table = pd.read_csv(data_path("crossings", "directions.csv"), comment="#", dtype=str)
+    return {
+        str(a).strip().lower(): int(d == "arrival")
+        for a, d in zip(table["alias"], table["direction"], strict=True)
+    }
+
+
+_STATUS_WORDS = {
+    "1": 1,
+    "true": 1,
+    "yes": 1,
+    "y": 1,
+    "resident": 1,
+    "r": 1,
+    "0": 0,
+    "false": 0,
+    "no": 0,
+    "n": 0,
+    "non-resident": 0,
+    "non resident": 0,
+    "nonresident": 0,
+    "non_resident": 0,
+    "nr": 0,
+}
+
+
+def _to_day(value: Any, name: str) -> int:
+    """A date-like parameter as days since 1970-01-01."""
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise ConfigurationError(f"{name}: expected a date, got {value!r}") from exc
+    if pd.isna(stamp):
+        raise ConfigurationError(f"{name}: expected a date, got {value!r}")
+    return int(np.datetime64(stamp.date(), "D").astype(np.int64))
+
+
+def _day_to_date(day: int) -> dt.date:
+    return dt.date(1970, 1, 1) + dt.timedelta(days=int(day))
+
+
+@dataclass
+class _Prepared:
+    """Columns read and checked, aligned with the input rows."""
+
+    code: np.ndarray  # person code (int64), -1 missing
+    arr: np.ndarray  # 1 arrival, 0 departure, -1 unreadable
+    tval: np.ndarray  # order within the person (int64), valid where ok_time
+    day: np.ndarray  # days since epoch (int64), valid where ok_time
+    ok_time: np.ndarray
+    ok_seq: np.ndarray
+    cleaned_directions: int
+    init: np.ndarray | None
+
+
+def _person_codes(column: pd.Series) -> np.ndarray:
+    """Integer code per row (-1 = missing); integer ids with a compact range are used as is."""
+    n = len(column)
+    if pd.api.types.is_integer_dtype(column.dtype) and not isinstance(
+        column.dtype, pd.api.extensions.ExtensionDtype
+    ):
+        values = column.to_numpy(dtype=np.int64)
+        if n:
+            lo, hi = int(values.min()), int(values.max())
+            # No hashing needed when ids are already small dense integers.
+            if hi - lo <= 4 * n + 1024:
+                return values - lo
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    codes = codes.astype(np.int64, copy=False)
+    if len(uniques) and (pd.api.types.is_string_dtype(uniques.dtype) or uniques.dtype == object):
+        blank = np.array([isinstance(u, str) and not u.strip() for u in uniques], dtype=bool)
+        if blank.any():
+            codes = np.where(codes >= 0, np.where(blank[np.maximum(codes, 0)], -1, codes), -1)
+    return codes
+
+
+def _direction_codes(column: pd.Series) -> tuple[np.ndarray, int]:
+    """1 arrival, 0 departure, -1 unreadable; and the count of rows whose spelling was cleaned."""
+    if pd.api.types.is_bool_dtype(column.dtype):
+        values = column.astype("boolean")
+        out = np.where(values.isna().to_numpy(), -1, values.fillna(False).to_numpy(bool))
+        return out.astype(np.int8), int((out >= 0).sum())
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy().astype(np.int64)
+        uniques = pd.Index(column.cat.categories)
+    else:
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    aliases = _direction_aliases()
+    mapped = np.array(
+        [aliases.get(str(u).strip().lower(), -1) for u in uniques] + [-1], dtype=np.int8
+    )
+    exact = np.array([str(u) in ("arrival", "departure") for u in uniques] + [True], dtype=bool)
+    out = mapped[codes]  # code -1 picks the trailing -1 sentinel
+    cleaned = int(np.count_nonzero((out >= 0) & ~exact[codes]))
+    return out, cleaned
+
+
+def _time_values(
+    time: pd.Series, seq: pd.Series | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Order value, day, time-ok and seq-ok masks for every row.
+
+    The order value is the timestamp at the coarsest exact unit (or day and ``seq`` packed)
+    relative to the earliest time, so it packs into few bits.
+    """
+    if not pd.api.types.is_datetime64_any_dtype(time.dtype):
+        # Only unambiguous ISO 8601 text is read: 03/04/2015 could be March or April.
+        time = pd.to_datetime(time, errors="coerce", format="ISO8601")
+    if getattr(time.dtype, "tz", None) is not None:
+        time = time.dt.tz_localize(None)  # local wall-clock days
+    raw = time.to_numpy()
+    unit = np.datetime_data(raw.dtype)[0]
+    per_day = _DAY_NS // _UNIT_NS[unit]
+    values = raw.view(np.int64)
+    ok_time = ~np.isnat(raw)
+    n = values.size
+    day = np.zeros(n, dtype=np.int64)
+    tval = np.zeros(n, dtype=np.int64)
+    ok_seq = np.ones(n, dtype=bool)
+    if not ok_time.any():
+        return tval, day, ok_time, ok_seq
+    good = values if ok_time.all() else values[ok_time]
+    day_good = good // per_day
+    if seq is not None:
+        seq_num = pd.to_numeric(seq, errors="coerce").astype("float64").to_numpy()
+        ok_seq = np.isfinite(seq_num) & (seq_num == np.round(seq_num))
+        both = ok_seq[ok_time] if not ok_time.all() else ok_seq
+        s = np.where(both, seq_num[ok_time] if not ok_time.all() else seq_num, 0).astype(np.int64)
+        smin = int(s[both].min()) if both.any() else 0
+        srange = (int(s[both].max()) - smin + 1) if both.any() else 1
+        dmin = int(day_good.min())
+        # The timestamp's time of day is ignored when seq is given: seq orders the day.
+        order = (day_good - dmin) * srange + np.clip(s - smin, 0, None)
+    else:
+        vmin = int(good.min())
+        rel = good - vmin
+        step = 1
+        # The coarsest unit that keeps every timestamp exact (checked on a sample first).
+        for candidate in (per_day, per_day // 86_400, per_day // 86_400_000, 1000, 1):
+            if candidate < 1 or per_day % candidate:
+                continue
+            if np.any(rel[:1000] % candidate):
+                continue
+            if not np.any(rel % candidate):
+                step = candidate
+                break
+        order = rel // step
+    if ok_time.all():
+        return order, day_good, ok_time, ok_seq
+    tval[ok_time] = order
+    day[ok_time] = day_good
+    return tval, day, ok_time, ok_seq
+
+
+def _initial_status(spec: Any, movements: pd.DataFrame) -> np.ndarray | None:
+    """Known status before each row's crossing from outside information (1/0/-1)."""
+    if spec is None:
+        return None
+    name = "initial_status"
+    if isinstance(spec, str):
+        if spec not in movements.columns:
+            raise ConfigurationError(
+                f"initial_status: expected a column of the movements, got {spec!r}; "
+                f"columns are {', '.join(map(str, movements.columns))}"
+            )
+        name, values = spec, movements[spec]
+    else:
+        values = pd.Series(
+            np.asarray(spec, dtype=object)
+            if not isinstance(spec, pd.Series)
+            else spec.to_numpy(dtype=object)
+        )
+        if len(values) != len(movements):
+            raise ConfigurationError(
+                f"initial_status: expected {len(movements)} values (one per row), got {len(values)}"
+            )
+    codes, uniques = pd.factorize(pd.Series(values).reset_index(drop=True), use_na_sentinel=True)
+    mapped = []
+    for u in uniques:
+        if isinstance(u, bool | np.bool_):
+            mapped.append(int(u))
+            continue
+        key = str(u).strip().lower()
+        if key.endswith(".0"):
+            key = key[:-2]
+        if key not in _STATUS_WORDS:
+            row = int(np.flatnonzero(codes == len(mapped))[0])
+            raise InputError(
+                "expected a residence status before the crossing (1/0, True/False, "
+                f"resident/non-resident or empty), got {u!r}",
+                row=row,
+                column=name,
+                value=u,
+            )
+        mapped.append(_STATUS_WORDS[key])
+    table = np.array([*mapped, UNKNOWN], dtype=np.int8)
+    return table[codes]
+
+
+def _prepare(movements: pd.DataFrame, initial_status: Any) -> _Prepared:
+    missing = [c for c in ("person_id", "time", "direction") if c not in movements.columns]
+    if missing:
+        raise InputError(
+            "expected columns person_id, time and direction (plus optional seq), "
+            f"missing {', '.join(missing)}; got {', '.join(map(str, movements.columns))}",
+            column=missing[0],
+        )
+    code = _person_codes(movements["person_id"])
+    arr, cleaned = _direction_codes(movements["direction"])
+    seq = movements["seq"] if "seq" in movements.columns else None
+    tval, day, ok_time, ok_seq = _time_values(movements["time"], seq)
+    init = _initial_status(initial_status, movements)
+    return _Prepared(code, arr, tval, day, ok_time, ok_seq, cleaned, init)
+
+
+# Reject kinds, in the order they are checked; the sentence is built per row.
+_KINDS = (
+    "no_person",
+    "bad_direction",
+    "bad_time",
+    "bad_seq",
+    "before_start",
+    "after_end",
+    "future",
+    "duplicate",
+    "ambiguous",
+)
+_KIND_LABELS = {
+    "no_person": "no person id",
+    "bad_direction": "unknown direction",
+    "bad_time": "missing or unreadable time",
+    "bad_seq": "missing or non-integer seq",
+    "before_start": "before data_start",
+    "after_end": "on or after obs_end",
+    "future": "in the future",
+    "duplicate": "duplicate crossing",
+    "ambiguous": "same-time crossings in both directions",
+}
+
+
+@dataclass
+class Crossings:
+    """Border crossings classified by the outcome rule, with the rows that were rejected.
+
+    Attributes
+    ----------
+    table
+        The classified input rows in input order (original index kept) with
+        ``days_observed``, ``days_in``, ``outcome`` (categorical: reached, failed,
+        unknown), ``resident_before``, ``resident_after`` and ``long_term`` (nullable
+        booleans, NA when unknown).
+    rejected
+        The input rows that could not be classified, with ``row`` (position in the input)
+        and ``reason``. ``len(table) + len(rejected)`` is the number of input rows.
+    threshold_days, window_days
+        V and W of the rule.
+    data_start, obs_end
+        First day covered and first day not covered by the data.
+    cleaned_directions
+        Rows whose direction was spelled otherwise than ``arrival``/``departure`` and was
+        read (A/D, in/out, arr/dep, ...).
+    ambiguous_ties
+        Classified rows that shared person and time with a crossing in the other
+        direction and were ordered by input position.
+    """
+
+    table: pd.DataFrame
+    rejected: pd.DataFrame
+    threshold_days: int
+    window_days: int
+    data_start: dt.date | None
+    obs_end: dt.date | None
+    cleaned_directions: int = 0
+    ambiguous_ties: int = 0
+    reject_counts: dict[str, int] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def summary(self) -> pd.DataFrame:
+        """Counts of rows, rejects by reason, cleaning and outcomes, as an (item, count) table.
+
+        Examples
+        --------
+        >>> moves = pd.DataFrame({"person_id": [1, 1], "direction": ["A", "D"],
+        ...                       "time": pd.to_datetime(["2015-01-01", "2016-03-01"])})
+        >>> res = classify_crossings(moves, obs_end="2017-01-01", data_start="2013-01-01")
+        >>> counts = res.summary().set_index("item")["count"]
+        >>> counts[["rows in", "long-term arrivals", "long-term status unknown"]].tolist()
+        [2, 1, 1]
+        """
+        t = self.table
+        lt = t["long_term"]
+        arrivals = self._arrival_mask()
+        items: list[tuple[str, int]] = [
+            ("rows in", len(t) + len(self.rejected)),
+            ("rows classified", len(t)),
+            ("rows rejected", len(self.rejected)),
+        ]
+        items += [
+            (f"rejected: {_KIND_LABELS[k]}", self.reject_counts.get(k, 0))
+            for k in _KINDS
+            if self.reject_counts.get(k, 0)
+        ]
+        items += [
+            ("directions cleaned", self.cleaned_directions),
+            ("same-time crossings ordered by input position", self.ambiguous_ties),
+        ]
+        items += [(f"outcome {o}", int((t["outcome"] == o).sum())) for o in OUTCOMES]
+        items += [
+            ("long-term arrivals", int((lt.fillna(False) & arrivals).sum())),
+            ("long-term departures", int((lt.fillna(False) & ~arrivals).sum())),
+            ("long-term status unknown", int(lt.isna().sum())),
+        ]
+        return pd.DataFrame(
+            {"item": [i for i, _ in items], "count": np.array([c for _, c in items], np.int64)}
+        )
+
+    def _arrival_mask(self) -> pd.Series:
+        return pd.Series(_direction_codes(self.table["direction"])[0] == 1, index=self.table.index)
+
+    def _repr_html_(self) -> str:
+        title = html.escape(
+            f"Border crossings, outcome rule {self.threshold_days}/{self.window_days} days; "
+            f"data from {self.data_start} to {self.obs_end} (first day not covered)"
+        )
+        summary = self.summary().to_html(index=False)
+        head = self.table.head(10).to_html(max_cols=20)
+        rejected = (
+            f"<p>Rejected rows (first 5):</p>{self.rejected.head(5).to_html(max_cols=20)}"
+            if len(self.rejected)
+            else ""
+        )
+        return f"<div><b>{title}</b>{summary}<p>First rows:</p>{head}{rejected}</div>"
+
+    def __repr__(self) -> str:
+        return (
+            f"Crossings({len(self.table)} classified, {len(self.rejected)} rejected, "
+            f"rule {self.threshold_days}/{self.window_days} days, "
+            f"data {self.data_start} to {self.obs_end})"
+        )
+
+
+def _check_rule(threshold_days: int, window_days: int, chunk_rows: int) -> None:
+    if not (0 < int(threshold_days) <= int(window_days)):
+        raise ConfigurationError(
+            "expected 0 < threshold_days <= window_days (e.g. 365 and 487 for 12/16 months), "
+            f"got threshold_days={threshold_days}, window_days={window_days}"
+        )
+    if int(chunk_rows) < 1:
+        raise ConfigurationError(f"chunk_rows: expected a positive number, got {chunk_rows}")
+
+
+def _chunks(code: np.ndarray, chunk_rows: int) -> list[np.ndarray]:
+    """Input positions split into person-aligned chunks of about ``chunk_rows`` rows.
+
+    A person goes wholly into the chunk numbered by the rows of the persons coded before
+    it, so chunk sizes stay near ``chunk_rows`` (one person is never split).
+    """
+    n = code.size
+    if n <= chunk_rows:
+        return [np.arange(n, dtype=np.int64)]
+    counts = np.bincount(code)
+    before = np.cumsum(counts) - counts
+    bucket_of_code = before // chunk_rows
+    nb = int(bucket_of_code.max()) + 1
+    dtype = np.int16 if nb < 2**15 else np.int64
+    bucket = bucket_of_code.astype(dtype)[code]
+    # A stable sort of small integers is a radix sort: linear time.
+    order = np.argsort(bucket, kind="stable")
+    bounds = np.searchsorted(bucket[order], np.arange(1, nb, dtype=dtype))
+    return [part for part in np.split(order, bounds) if part.size]
+
+
+def classify_crossings(
+    movements: pd.DataFrame,
+    *,
+    threshold_days: int = 365,
+    window_days: int = 487,
+    obs_end: Any = None,
+    data_start: Any = None,
+    initial_status: Any = None,
+    chunk_rows: int = 2_000_000,
+    ties: TieRule | str = TieRule.INPUT_ORDER,
+    today: Any = None,
+) -> Crossings:
+    """Classify border crossings by the outcome-based rule (12 of the next 16 months).
+
+    A crossing on day t is a long-term arrival (departure) when the traveller then spends
+    at least ``threshold_days`` (V) of the ``window_days`` (W) days from t in (out of) the
+    country; residence status changes only on such a crossing. Semantics are those of
+    Stats NZ's migstat package as written in DOMAIN.md ("The 12/16 rule precisely"):
+
+    - The arrival day counts as in the country, the departure day as out; only the total
+      of days counts, not continuity.
+    - Window [t, x) with x = min(t + W, obs_end); ``days_observed`` O = x - t,
+      ``days_in`` H. An arrival reaches when H >= V and fails when O - H > W - V; a
+      departure reaches when O - H >= V and fails when H > W - V; otherwise (only when
+      the window is cut by ``obs_end``) the outcome is unknown.
+    - Missing records: between two arrivals on days t1 < t2 the days [t1, m) count as in
+      the country, between two departures the days [m, t2), with m = t1 + (t2 - t1) // 2
+      (the split day belongs to the second half: an odd gap gives the floor of half to the
+      first half).
+    - Status after a crossing: reached arrival -> resident, reached departure ->
+      non-resident; failed -> unchanged; unknown -> unchanged when it cannot matter
+      (arrival of a resident, departure of a non-resident), unknown otherwise, until the
+      next reaching crossing.
+    - Status before the first crossing: when it is at least V days after ``data_start``,
+      resident if it is a departure and non-resident if an arrival; otherwise the value of
+      ``initial_status`` on that row, or unknown.
+    - ``long_term``: arrival with status 0 before and 1 after, departure with 1 before and
+      0 after; False when the status cannot have changed (failed outcome, or a known
+      status on the wrong side), NA otherwise when a status is unknown.
+
+    Parameters
+    ----------
+    movements
+        One row per crossing: ``person_id``, ``time`` (timestamp, date or ISO 8601 text),
+        ``direction`` (``arrival``/``departure``; ``A``/``D``, ``in``/``out``,
+        ``arr``/``dep``, ``entry``/``exit`` and French, Portuguese and Arabic words are
+        read case-insensitively and counted as cleaned) and optionally ``seq``, an integer
+        that orders the crossings of one day (when given, it replaces the time of day).
+        Any other column is carried through. Rows may come in any order.
+    threshold_days, window_days
+        V and W (defaults 365 and 487 days: 12 of 16 months).
+    obs_end
+        First day not covered by the data (default: the day after the last crossing).
+        Crossings on or after it are rejected.
+    data_start
+        First day covered by the data (default: the day of the first crossing).
+        Crossings before it are rejected.
+    initial_status
+        Status before each row's crossing known from outside information (e.g. the
+        country of residence on the card): a column name or a per-row array/Series of
+        1/0, True/False, ``resident``/``non-resident`` or missing. Only the value on each
+        person's first crossing is used, and only when the data do not reach back far
+        enough to decide.
+    chunk_rows
+        Persons are processed in person-aligned chunks of about this many rows, which
+        bounds working memory; results do not depend on it.
+    ties
+        Crossings of one person in both directions with the same time (and the same
+        ``seq``): ``"input_order"`` (default) orders them by input row and counts them,
+        ``"reject"`` rejects them. Exact duplicates (same person, time, seq and
+        direction) are always dropped, the first kept.
+    today
+        Date of the run; crossings after it are rejected as in the future (default: the
+        current date).
+
+    Returns
+    -------
+    Crossings
+        ``.table`` (classified rows in input order with the output columns),
+        ``.rejected`` (rows with ``row`` and ``reason``), ``.summary()``.
+
+    Raises
+    ------
+    InputError
+        A required column is missing or ``initial_status`` holds an unreadable value.
+    ConfigurationError
+        Inconsistent parameters.
+
+    Examples
+    --------
+    >>> moves = pd.DataFrame({
+    ...     "person_id": ["p1", "p1", "p2", "p2"],
+    ...     "time": ["2015-01-01", "2016-03-01", "2015-02-01", "2015-05-12"],
+    ...     "direction": ["A", "D", "arrival", "departure"],
+    ... })
+    >>> res = classify_crossings(moves, obs_end="2017-06-01", data_start="2013-01-01")
+    >>> res.table[["person_id", "days_in", "outcome", "long_term"]]
+      person_id  days_in  outcome  long_term
+    0        p1      425  reached       True
+    1        p1        0  reached       True
+    2        p2      100   failed      False
+    3        p2        0  reached      False
+    """
+    if not isinstance(movements, pd.DataFrame):
+        raise InputError(f"expected a pandas DataFrame of movements, got {type(movements)}")
+    _check_rule(threshold_days, window_days, chunk_rows)
+    try:
+        tie_rule = TieRule(ties)
+    except ValueError as exc:
+        raise ConfigurationError(f"ties: expected 'input_order' or 'reject', got {ties!r}") from exc
+    prep = _prepare(movements, initial_status)
+    n = len(movements)
+    kind = np.full(n, -1, dtype=np.int8)
+
+    def flag(mask: np.ndarray, name: str) -> None:
+        kind[(kind < 0) & mask] = _KINDS.index(name)
+
+    flag(prep.code < 0, "no_person")
+    flag(prep.arr < 0, "bad_direction")
+    flag(~prep.ok_time, "bad_time")
+    flag(~prep.ok_seq, "bad_seq")
+    today_day = _to_day(dt.date.today() if today is None else today, "today")
+    flag(prep.ok_time & (prep.day > today_day), "future")
+    valid = kind < 0
+    start_day = _to_day(data_start, "data_start") if data_start is not None else None
+    end_day = _to_day(obs_end, "obs_end") if obs_end is not None else None
+    if start_day is not None:
+        flag(valid & (prep.day < start_day), "before_start")
+    if end_day is not None:
+        flag(valid & (prep.day >= end_day), "after_end")
+    valid = kind < 0
+    if valid.any():
+        days_valid = prep.day[valid]
+        if start_day is None:
+            start_day = int(days_valid.min())
+        if end_day is None:
+            end_day = int(days_valid.max()) + 1
+    if start_day is not None and end_day is not None and start_day >= end_day:
+        raise ConfigurationError(
+            f"expected data_start before obs_end, got data_start={_day_to_date(start_day)} "
+            f"and obs_end={_day_to_date(end_day)}"
+        )
+    params = RuleParams(
+        threshold=int(threshold_days),
+        window=int(window_days),
+        obs_end=end_day if end_day is not None else 0,
+        data_start=start_day if start_day is not None else 0,
+    )
+
+    positions = np.flatnonzero(valid)
+    results: list[ChunkResult] = []
+    if positions.size:
+        code_valid = prep.code[positions]
+        # Dense person codes over the valid rows (ids may be sparse integers).
+        if code_valid.size and int(code_valid.max()) > 4 * code_valid.size + 1024:
+            code_valid = pd.factorize(code_valid)[0].astype(np.int64)
+        for part in _chunks(code_valid, int(chunk_rows)):
+            rows = positions[part]
+            results.append(
+                classify_chunk(
+                    rows,
+                    code_valid[part],
+                    prep.tval[rows],
+                    prep.day[rows],
+                    prep.arr[rows],
+                    None if prep.init is None else prep.init[rows],
+                    params,
+                    tie_rule is TieRule.REJECT,
+                )
+            )
+    return _assemble(movements, prep, kind, results, params, tie_rule, start_day, end_day)
+
+
+def _assemble(
+    movements: pd.DataFrame,
+    prep: _Prepared,
+    kind: np.ndarray,
+    results: list[ChunkResult],
+    params: RuleParams,
+    tie_rule: TieRule,
+    start_day: int | None,
+    end_day: int | None,
+) -> Crossings:
+    n = len(movements)
+    dup_rows = [r.duplicate_rows for r in results]
+    dup_of = np.full(n, -1, dtype=np.int64)
+    for r in results:
+        dup_of[r.duplicate_rows] = r.duplicate_of
+    if dup_rows:
+        kind[np.concatenate(dup_rows)] = _KINDS.index("duplicate")
+    tie_rows = np.concatenate([r.tie_rows for r in results]) if results else np.empty(0, int)
+    if tie_rule is TieRule.REJECT and tie_rows.size:
+        kind[tie_rows] = _KINDS.index("ambiguous")
+
+    out: dict[str, np.ndarray] = {
+        "days_observed": np.zeros(n, dtype=np.int64),
+        "days_in": np.zeros(n, dtype=np.int64),
+        "outcome": np.zeros(n, dtype=np.int8),
+        "before": np.zeros(n, dtype=np.int8),
+        "after": np.zeros(n, dtype=np.int8),
+        "long_term": np.zeros(n, dtype=np.int8),
+    }
+    for r in results:
+        out["days_observed"][r.rows] = r.days_observed
+        out["days_in"][r.rows] = r.days_in
+        out["outcome"][r.rows] = r.outcome
+        out["before"][r.rows] = r.before
+        out["after"][r.rows] = r.after
+        out["long_term"][r.rows] = r.long_term
+    keep = kind < 0
+    all_kept = bool(keep.all())
+
+    def pick(a: np.ndarray) -> np.ndarray:
+        return a if all_kept else a[keep]
+
+    def boolean(a: np.ndarray) -> pd.arrays.BooleanArray:
+        a = pick(a)
+        return pd.arrays.BooleanArray(a == 1, a == UNKNOWN)
+
+    columns = {
+        "days_observed": pick(out["days_observed"]),
+        "days_in": pick(out["days_in"]),
+        "outcome": pd.Categorical.from_codes(pick(out["outcome"]), categories=list(OUTCOMES)),
+        "resident_before": boolean(out["before"]),
+        "resident_after": boolean(out["after"]),
+        "long_term": boolean(out["long_term"]),
+    }
+    base = movements if all_kept else movements.iloc[np.flatnonzero(keep)]
+    base = base.drop(columns=[c for c in _OUTPUT_COLUMNS if c in base.columns])
+    table = base.assign(**columns)
+    counts = {k: int(np.count_nonzero(kind == i)) for i, k in enumerate(_KINDS)}
+    rejected = _rejected_rows(movements, prep, kind, dup_of, start_day, end_day)
+    ambiguous = 0 if tie_rule is TieRule.REJECT else int(tie_rows.size)
+    return Crossings(
+        table=table,
+        rejected=rejected,
+        threshold_days=params.threshold,
+        window_days=params.window,
+        data_start=None if start_day is None else _day_to_date(start_day),
+        obs_end=None if end_day is None else _day_to_date(end_day),
+        cleaned_directions=int(np.count_nonzero(keep & _cleaned_mask(movements, prep))),
+        ambiguous_ties=ambiguous,
+        reject_counts={k: v for k, v in counts.items() if v},
+    )
+
+
+def _cleaned_mask(movements: pd.DataFrame, prep: _Prepared) -> np.ndarray:
+    if prep.cleaned_directions == 0:
+        return np.zeros(len(movements), dtype=bool)
+    column = movements["direction"]
+    exact = column.astype("string").isin(["arrival", "departure"]).fillna(False).to_numpy(bool)
+    return (prep.arr >= 0) & ~exact
+
+
+def _rejected_rows(
+    movements: pd.DataFrame,
+    prep: _Prepared,
+    kind: np.ndarray,
+    dup_of: np.ndarray,
+    start_day: int | None,
+    end_day: int | None,
+) -> pd.DataFrame:
+    where = np.flatnonzero(kind >= 0)
+    rejected = movements.iloc[where].copy()
+    rejected["row"] = where
+    reasons: list[str] = []
+    for pos in where:  # only rejected rows: reasons quote the offending value
+        k = _KINDS[kind[pos]]
+        if k == "no_person":
+            reasons.append(f"expected a person id, got {movements['person_id'].iloc[pos]!r}")
+        elif k == "bad_direction":
+            reasons.append(
+                "expected a direction (arrival/departure, A/D, in/out, arr/dep), got "
+                f"{movements['direction'].iloc[pos]!r}"
+            )
+        elif k == "bad_time":
+            reasons.append(
+                "expected a time (timestamp, date or ISO 8601 text such as 2015-03-01), got "
+                f"{movements['time'].iloc[pos]!r}"
+            )
+        elif k == "bad_seq":
+            reasons.append(
+                "expected an integer seq ordering same-day crossings, got "
+                f"{movements['seq'].iloc[pos]!r}"
+            )
+        elif k == "before_start":
+            reasons.append(
+                f"expected a crossing on or after data_start {_day_to_date(start_day or 0)}, "
+                f"got {_day_to_date(prep.day[pos])}"
+            )
+        elif k == "after_end":
+            reasons.append(
+                f"expected a crossing before obs_end {_day_to_date(end_day or 0)} (the first "
+                f"day not covered), got {_day_to_date(prep.day[pos])}"
+            )
+        elif k == "future":
+            reasons.append(
+                f"expected a crossing on or before today, got {_day_to_date(prep.day[pos])}"
+                " (in the future)"
+            )
+        elif k == "duplicate":
+            reasons.append(
+                "duplicate crossing: same person, time and direction as row "
+                f"{int(dup_of[pos])}, which was kept"
+            )
+        else:
+            reasons.append(
+                "expected one crossing per person and time (or a seq to order them), got an "
+                "arrival and a departure at the same time in an unknown order"
+            )
+    rejected["reason"] = pd.array(reasons, dtype="string")
+    return rejected
+
+
+_AGE_RANGE = re.compile(r"^\s*(\d{1,3})\s*[-–]\s*(\d{1,3})\s*$")
+_AGE_PLUS = re.compile(r"^\s*(\d{1,3})\s*\+\s*$")
+_AGE_UNDER = re.compile(r"^\s*<\s*(\d{1,3})\s*$")
+
+
+def _age_code(value: Any) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "_U"
+    text = str(value).strip()
+    if re.match(AGE_PATTERN, text):
+        return text
+    for pattern, fmt in ((_AGE_RANGE, "Y{0}T{1}"), (_AGE_PLUS, "Y_GE{0}"), (_AGE_UNDER, "Y_LT{0}")):
+        m = pattern.match(text)
+        if m:
+            return fmt.format(*m.groups())
+    raise InputError(
+        f"expected an age group such as 15-19, 65+, <15 or an SDMX code (Y15T19), got {value!r}",
+        column="age_group",
+        value=value,
+    )
+
+
+def _sex_code(value: Any) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "_U"
+    key = str(value).strip().lower()
+    return {"m": "M", "male": "M", "f": "F", "female": "F", "_t": "_T", "_u": "_U"}.get(key, "_U")
+
+
+def tabulate_crossings(
+    classified: Crossings | pd.DataFrame,
+    *,
+    by: Sequence[str] = ("year", "citizenship", "sex", "age_group"),
+) -> pd.DataFrame:
+    """Long-term immigrant and emigrant flows from classified crossings.
+
+    A long-term arrival (status before 0, after 1) is an immigrant, a long-term departure
+    (before 1, after 0) an emigrant. Cells are counted by the ``by`` columns; ``year`` is
+    the calendar year of the crossing when the table has no ``year`` column. A ``by``
+    column missing from the table is left out (the flows are totals over it); missing
+    values in a present column form their own cell (NA).
+
+    Parameters
+    ----------
+    classified
+        The result of :func:`classify_crossings` (or its ``.table``).
+    by
+        Breakdown columns.
+
+    Returns
+    -------
+    DataFrame
+        Columns: the ``by`` columns present, ``measure`` (IMM or EMI), ``value`` (number of
+        long-term crossings), ``unknown`` (crossings in the cell whose long-term status is
+        unknown: windows cut by the end of the data or unknown status before), and
+        ``obs_status`` (``P`` provisional when ``unknown`` > 0, else ``A``). Sorted by
+        measure and the breakdown; cells with no long-term and no unknown crossing are
+        left out.
+
+    Examples
+    --------
+    >>> moves = pd.DataFrame({
+    ...     "person_id": [1, 1, 2], "direction": ["A", "D", "A"],
+    ...     "time": pd.to_datetime(["2015-01-01", "2016-03-01", "2016-06-01"]),
+    ...     "citizenship": ["KEN", "KEN", "UGA"]})
+    >>> # the departure's window is cut at obs_end after 306 days: not yet known
+    >>> res = classify_crossings(moves, obs_end="2017-01-01", data_start="2013-01-01")
+    >>> tabulate_crossings(res, by=("year", "citizenship"))
+       year citizenship measure  value  unknown obs_status
+    0  2016         KEN     EMI      0        1          P
+    1  2015         KEN     IMM      1        0          A
+    2  2016         UGA     IMM      0        1          P
+    """
+    table = classified.table if isinstance(classified, Crossings) else classified
+    needed = [c for c in ("time", "direction", "long_term") if c not in table.columns]
+    if needed:
+        raise InputError(
+            "expected a classified crossings table (from classify_crossings), missing "
+            + ", ".join(needed),
+            column=needed[0],
+        )
+    frame = pd.DataFrame(index=table.index)
+    keys: list[str] = []
+    for name in by:
+        if name in table.columns:
+            frame[name] = table[name]
+        elif name == "year":
+            times = table["time"]
+            if not pd.api.types.is_datetime64_any_dtype(times.dtype):
+                times = pd.to_datetime(times, errors="coerce", format="ISO8601")
+            frame[name] = times.dt.year.astype("Int64")
+        else:
+            continue
+        keys.append(name)
+    arrival = _direction_codes(table["direction"])[0] == 1
+    frame["measure"] = np.where(arrival, "IMM", "EMI")
+    lt = table["long_term"].astype("boolean")
+    frame["value"] = lt.fillna(False).to_numpy(dtype=np.int64)
+    frame["unknown"] = lt.isna().to_numpy().astype(np.int64)
+    grouped = (
+        frame.groupby(["measure", *keys], dropna=False, observed=True, sort=True)[
+            ["value", "unknown"]
+        ]
+        .sum()
+        .reset_index()
+    )
+    grouped = grouped[(grouped["value"] > 0) | (grouped["unknown"] > 0)]
+    grouped = grouped[[*keys, "measure", "value", "unknown"]].reset_index(drop=True)
+    grouped["obs_status"] = pd.array(
+        np.where(grouped["unknown"].to_numpy() > 0, "P", "A"), dtype="string"
+    )
+    return grouped
+
+
+def crossing_flows_to_harmonised(
+    flows: pd.DataFrame,
+    *,
+    ref_area: str,
+    source_id: str | None = None,
+    target: str = "UN1998",
+    compliance: str | None = None,
+) -> pd.DataFrame:
+    """Flows from :func:`tabulate_crossings` in the harmonised table shape.
+
+    ``measure`` IMM/EMI, ``counterpart_type`` CITIZENSHIP (``counterpart_area`` resolved
+    to ISO alpha-3 through :func:`migdata.countries.resolve`, ``_U`` when missing or
+    unresolved, ``_T`` when the flows have no citizenship breakdown), ``sex`` M/F/_U
+    (``_T`` without a sex breakdown), ``age`` an SDMX band (``15-19`` -> ``Y15T19``,
+    ``65+`` -> ``Y_GE65``; ``_T`` without an age breakdown), ``time_period`` the year,
+    ``obs_status`` P for provisional cells.
+
+    Parameters
+    ----------
+    flows
+        Output of :func:`tabulate_crossings` (needs ``year``).
+    ref_area
+        Reporting country (ISO alpha-3 or any spelling ``resolve`` reads).
+    source_id
+        Identifier of the source, written on every row.
+    target
+        Target definition the rule serves (default UN1998: 12 months of observed stay).
+    compliance
+        Compliance class to write, when known (see the compliance functions).
+
+    Returns
+    -------
+    DataFrame with :data:`migdata.harmonised.HARMONISED_COLUMNS`.
+
+    Examples
+    --------
+    >>> flows = pd.DataFrame({"year": [2016], "citizenship": ["Kenya"], "sex": ["F"],
+    ...                       "age_group": ["25-29"], "measure": ["IMM"], "value": [3],
+    ...                       "unknown": [1], "obs_status": ["P"]})
+    >>> h = crossing_flows_to_harmonised(flows, ref_area="UGA", source_id="UGA-BORDER")
+    >>> h.loc[0, ["measure", "counterpart_area", "age", "obs_status"]].tolist()
+    ['IMM', 'KEN', 'Y25T29', 'P']
+    >>> float(h.loc[0, "obs_value"])
+    3.0
+    """
+    from migdata.countries import resolve  # lazy: the resolver loads its tables on use
+
+    if "year" not in flows.columns:
+        raise InputError("expected flows with a year column (tabulate by year)", column="year")
+    if target not in TARGETS:
+        raise ConfigurationError(f"target: expected one of {', '.join(TARGETS)}, got {target!r}")
+    area = resolve(ref_area)
+    if area is None or pd.isna(area):
+        raise ConfigurationError(f"ref_area: expected a country, got {ref_area!r}")
+    n = len(flows)
+    if "citizenship" in flows.columns:
+        cit = flows["citizenship"]
+        resolved = pd.Series(resolve(cit.astype("string").reset_index(drop=True)), dtype="string")
+        counterpart = resolved.fillna("_U").to_numpy(dtype=object)
+    else:
+        counterpart = np.full(n, "_T", dtype=object)
+    sex = (
+        flows["sex"].map(_sex_code).to_numpy(dtype=object)
+        if "sex" in flows.columns
+        else np.full(n, "_T", dtype=object)
+    )
+    age = (
+        flows["age_group"].map(_age_code).to_numpy(dtype=object)
+        if "age_group" in flows.columns
+        else np.full(n, "_T", dtype=object)
+    )
+    value = flows["value"].to_numpy(dtype=float)
+    status = (
+        flows["obs_status"].astype("string").fillna("A").to_numpy(dtype=object)
+        if "obs_status" in flows.columns
+        else np.full(n, "A", dtype=object)
+    )
+    out = pd.DataFrame(
+        {
+            "measure": flows["measure"].to_numpy(dtype=object),
+            "ref_area": area,
+            "counterpart_area": counterpart,
+            "counterpart_type": "CITIZENSHIP",
+            "sex": sex,
+            "age": age,
+            "time_period": flows["year"].astype("Int64").astype("string").to_numpy(dtype=object),
+            "obs_value": value,
+            "reported_value": value,
+            "adjustment": 1.0,
+            "target": target,
+            "compliance": compliance,
+            "source_id": source_id,
+            "obs_status": status,
+            "provenance": "long-term border crossings by the outcome rule (observed stay), "
+            "counted from linked entry/exit records",
+        }
+    )
+    return out.astype(HARMONISED_COLUMNS)
