@@ -397,7 +397,7 @@ class MirrorTable:
             long["input_label"] = name
             long["input_row"] = np.arange(len(frame))
             parts.append(long)
-            frames.append(frame.assign(input=name))
+            frames.append(frame)
         both = pd.concat(parts, ignore_index=True)
         source = pd.concat(frames, ignore_index=True)
         return cls._assemble_long(both, source, offset=0, label="harmonised")
