@@ -1,0 +1,325 @@
+"""Conversion between the harmonised table and SDMX-column frames, shared by every format.
+
+One place holds the column mapping in both directions, the canonical row order, the fixed
+number formatting and the content hash, so every writer produces the same table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from migdata.errors import InputError
+from migdata.exchange import structures
+from migdata.harmonised import HARMONISED_COLUMNS
+
+NUMBER_COLUMNS = ("OBS_VALUE", "REPORTED_VALUE", "ADJUSTMENT")
+EXTRA_COLUMNS = {"reason": "string", "validity": "string", "conf_status": "string"}
+# Values SDMX-CSV 2.1 uses for intentionally missing observations; read as missing.
+_MISSING_TOKENS = ("NaN", "#N/A")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+@dataclass
+class ReadResult:
+    """A table read from an exchange file, with what the reader had to decide.
+
+    Attributes
+    ----------
+    table
+        The harmonised table (columns of ``HARMONISED_COLUMNS`` plus ``reason``/``validity``
+        for permits, ``conf_status`` when not all free, ``flags`` for Eurostat files).
+    notes
+        Sentences saying what the reader repaired or assumed (delimiter, encoding, BOM, ...).
+    rejected
+        Input rows not used, with ``row`` (line number) and ``reason``.
+    format
+        The detected format (``sdmx-csv-2.0``, ``sdmx-csv-1.0``, ``parquet``, ``xlsx``,
+        ``eurostat-sdmx-csv``, ``harmonised-csv``, ``datapackage``).
+    """
+
+    table: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    rejected: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"row": [], "reason": []}))
+    format: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    def _repr_html_(self) -> str:
+        notes = "".join(f"<li>{n}</li>" for n in self.notes) or "<li>none</li>"
+        return (
+            f"<b>{self.format}</b>: {len(self.table):,} observations, "
+            f"{len(self.rejected):,} rejected rows<br>notes:<ul>{notes}</ul>"
+            + self.table.head(10).to_html()
+        )
+
+
+@dataclass
+class RawFrame:
+    """SDMX columns as read from a file (text), before conversion to the harmonised table."""
+
+    frame: pd.DataFrame
+    lines: np.ndarray
+    notes: list[str] = field(default_factory=list)
+    rejected: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"row": [], "reason": []}))
+    format: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)
+    file: str | None = None
+
+
+def _mapping() -> dict[str, str]:
+    """harmonised name -> SDMX id."""
+    m = structures.column_mapping()
+    return {h: s for h, s in zip(m["harmonised"], m["sdmx"], strict=True) if h}
+
+
+def _defaults() -> dict[str, str]:
+    m = structures.column_mapping()
+    return {s: d for s, d in zip(m["sdmx"], m["default"], strict=True) if d and "(" not in d}
+
+
+def dimension_ids(flows: list[structures.Dataflow]) -> list[str]:
+    """Dimension columns (the key) of a set of dataflows, in column order."""
+    dims = {d.id for f in flows for d in f.structure.dimensions}
+    return [c for c in structures.sdmx_columns(flows) if c in dims]
+
+
+def to_sdmx(
+    table: pd.DataFrame, dataflow: Any = None, *, file: str | None = None, sort: bool = True
+) -> pd.DataFrame:
+    """Harmonised table -> SDMX-column frame (STRUCTURE_ID first), sorted by key.
+
+    Text columns are ``str`` with NaN for empty; number columns float64.
+    """
+    missing = [
+        c
+        for c in ("ref_area", "counterpart_area", "counterpart_type", "sex", "age", "time_period")
+        if c not in table.columns
+    ]
+    if "obs_value" not in table.columns:
+        missing.append("obs_value")
+    if dataflow is None and "measure" not in table.columns:
+        missing.append("measure")
+    if missing:
+        raise InputError(
+            f"the harmonised table lacks column(s) {', '.join(missing)}; "
+            f"expected the columns of migdata.harmonised.HARMONISED_COLUMNS",
+            file=file,
+        )
+    if dataflow is not None:
+        flow = structures.dataflow(dataflow)
+        if "measure" in table.columns:
+            other = table["measure"].astype("str") != flow.measure
+            if other.any():
+                pos = int(np.flatnonzero(other.to_numpy())[0])
+                raise InputError(
+                    f"dataflow {flow.ref} holds measure {flow.measure}, "
+                    f"got {table['measure'].iloc[pos]!r}",
+                    file=file,
+                    row=pos,
+                    column="measure",
+                )
+        measure = pd.Series(flow.measure, index=table.index, dtype="str")
+    else:
+        measure = table["measure"].astype("str")
+    by_measure = {f.measure: f for f in structures.dataflows().values()}
+    distinct = pd.unique(measure)
+    unknown = [m for m in distinct if m not in by_measure]
+    if unknown:
+        pos = int(np.flatnonzero((measure == unknown[0]).to_numpy())[0])
+        raise InputError(
+            f"measure {unknown[0]!r} has no dataflow; expected one of {', '.join(by_measure)}",
+            file=file,
+            row=pos,
+            column="measure",
+        )
+    flows = [by_measure[m] for m in sorted(distinct)]
+    columns = structures.sdmx_columns(flows)
+    to_h = {s: h for h, s in _mapping().items()}
+    defaults = _defaults()
+    rp = measure.isin([f.measure for f in flows if "REASON" in {d.id for d in f.structure.dimensions}])
+    out: dict[str, Any] = {"STRUCTURE_ID": measure.map({m: f.ref for m, f in by_measure.items()})}
+    for col in columns:
+        h = to_h.get(col)
+        if col in NUMBER_COLUMNS:
+            src = table[h] if h in table.columns else pd.Series(np.nan, index=table.index)
+            out[col] = pd.to_numeric(src).astype("float64")
+        elif col == "UNIT_MEASURE":
+            if "unit_measure" in table.columns:
+                out[col] = table["unit_measure"].astype("str")
+            else:
+                out[col] = measure.map({m: f.unit for m, f in by_measure.items()})
+        elif h is not None and h in table.columns:
+            values = table[h].astype("str")
+            if col in ("REASON", "VALIDITY"):
+                values = values.where(rp, np.nan)
+            out[col] = values
+        elif col in ("REASON", "VALIDITY"):
+            # A permit table without the breakdown holds totals over reasons/validity.
+            out[col] = pd.Series(np.where(rp, "_T", np.nan), index=table.index).astype("str")
+        elif col in defaults:
+            out[col] = pd.Series(defaults[col], index=table.index, dtype="str")
+        else:
+            out[col] = pd.Series(np.nan, index=table.index, dtype="str")
+    frame = pd.DataFrame(out).reset_index(drop=True)
+    for col in frame.columns:
+        if col not in NUMBER_COLUMNS:
+            # Empty text is a missing value in every exchange format.
+            frame[col] = frame[col].replace("", np.nan)
+    if not sort:
+        return frame
+    key = ["STRUCTURE_ID", *dimension_ids(flows)]
+    # A stable sort: ties (duplicate keys, which validation rejects) keep the input order.
+    return frame.sort_values(key, kind="stable", na_position="first").reset_index(drop=True)
+
+
+def parse_numbers(
+    raw: pd.Series, column: str, lines: np.ndarray, notes: list[str], file: str | None = None
+) -> pd.Series:
+    """Text numbers -> float64; ``"1,234"`` read as 1234 (noted); other text -> InputError."""
+    if raw.dtype.kind == "f":
+        return raw.astype("float64")
+    text = raw.astype("str").str.strip()
+    empty = text.isna() | (text == "") | text.isin(_MISSING_TOKENS)
+    values = pd.to_numeric(text.where(~empty, np.nan), errors="coerce").astype("float64")
+    bad = (~empty & values.isna()).to_numpy()
+    if bad.any():
+        thousands = text[bad].str.match(_THOUSANDS).fillna(False).to_numpy(dtype=bool)
+        if thousands.any():
+            idx = np.flatnonzero(bad)[thousands]
+            fixed = pd.to_numeric(text.iloc[idx].str.replace(",", "", regex=False))
+            values.iloc[idx] = fixed.to_numpy(dtype="float64")
+            notes.append(
+                f"{len(idx):,} value(s) in {column} were written with thousands separators "
+                f"(e.g. {text.iloc[idx[0]]!r} on line {int(lines[idx[0]])}); read as "
+                f"{fixed.iloc[0]:g}: groups of exactly three digits after each comma, and "
+                "counts of persons have no decimals, so the meaning is unambiguous"
+            )
+            bad[idx] = False
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                f"expected a number, got {text.iloc[pos]!r}",
+                file=file,
+                row=int(lines[pos]),
+                column=column,
+                value=text.iloc[pos],
+            )
+    return values
+
+
+def from_sdmx(raw: RawFrame) -> pd.DataFrame:
+    """SDMX-column frame (text or typed) -> harmonised table (unsorted, input order)."""
+    frame = raw.frame
+    lines = raw.lines
+    if "STRUCTURE_ID" not in frame.columns:
+        raise InputError("no STRUCTURE_ID/DATAFLOW column; not an SDMX-CSV file", file=raw.file)
+    sid = frame["STRUCTURE_ID"].astype("str")
+    refs = pd.unique(sid)
+    flow_of: dict[str, structures.Dataflow] = {}
+    for ref in refs:
+        try:
+            flow_of[ref] = structures.dataflow(ref)
+        except Exception as err:
+            pos = int(np.flatnonzero((sid == ref).to_numpy())[0])
+            raise InputError(
+                f"unknown structure {ref!r}: {err}",
+                file=raw.file,
+                row=int(lines[pos]),
+                column="STRUCTURE_ID",
+                value=ref,
+            ) from None
+    if "FREQ" in frame.columns:
+        freq = frame["FREQ"].astype("str")
+        not_annual = (freq != "A") & freq.notna()
+        if not_annual.any():
+            pos = int(np.flatnonzero(not_annual.to_numpy())[0])
+            raise InputError(
+                f"expected annual data (FREQ 'A'), got {freq.iloc[pos]!r}",
+                file=raw.file,
+                row=int(lines[pos]),
+                column="FREQ",
+            )
+    out: dict[str, Any] = {"measure": sid.map({r: f.measure for r, f in flow_of.items()})}
+    to_sdmx_name = _mapping()
+    for h, dtype in HARMONISED_COLUMNS.items():
+        if h == "measure":
+            continue
+        col = to_sdmx_name.get(h)
+        if col in NUMBER_COLUMNS:
+            if col in frame.columns:
+                out[h] = parse_numbers(frame[col], col, lines, raw.notes, raw.file)
+            else:
+                out[h] = pd.Series(np.nan, index=frame.index, dtype="float64")
+        elif col is not None and col in frame.columns:
+            out[h] = _text(frame[col]).astype(dtype)
+        else:
+            out[h] = pd.Series(pd.NA, index=frame.index, dtype=dtype)
+    rp = any("REASON" in {d.id for d in f.structure.dimensions} for f in flow_of.values())
+    for h in ("reason", "validity"):
+        col = to_sdmx_name[h]
+        if rp and col in frame.columns:
+            out[h] = _text(frame[col]).astype("string")
+    if "CONF_STATUS" in frame.columns:
+        conf = _text(frame["CONF_STATUS"])
+        if ((conf != "F") & conf.notna()).any():
+            out["conf_status"] = conf.astype("string")
+    if "UNIT_MEASURE" in frame.columns:
+        unit = _text(frame["UNIT_MEASURE"])
+        expected = sid.map({r: f.unit for r, f in flow_of.items()})
+        if ((unit != expected) & unit.notna()).any():
+            out["unit_measure"] = unit.astype("string")
+    for extra in ("flags",):
+        if extra in frame.columns:
+            out[extra] = _text(frame[extra]).astype("string")
+    return pd.DataFrame(out, index=frame.index).reset_index(drop=True)
+
+
+def _text(series: pd.Series) -> pd.Series:
+    text = series.astype("str")
+    return text.where(text.notna() & (text != ""), np.nan)
+
+
+def format_numbers(values: pd.Series) -> pd.Series:
+    """Fixed text form of floats: integers without ``.0``, others by shortest round-trip repr.
+
+    Examples
+    --------
+    >>> format_numbers(pd.Series([17350.0, 0.1, float("nan"), 1e20])).tolist()
+    ['17350', '0.1', '', '1e+20']
+    """
+    arr = values.to_numpy(dtype="float64")
+    finite = np.isfinite(arr)
+    integral = finite & (np.abs(arr) < 2**53) & (arr == np.round(arr))
+    out = np.full(arr.shape, "", dtype=object)
+    if integral.any():
+        out[integral] = arr[integral].astype(np.int64).astype(str)
+    other = finite & ~integral
+    if other.any():
+        out[other] = [repr(float(v)) for v in arr[other]]
+    # Negative zero would otherwise print as "0" and lose its sign: keep it exact.
+    negzero = integral & (arr == 0) & np.signbit(arr)
+    if negzero.any():
+        out[negzero] = "-0.0"
+    return pd.Series(out, index=values.index, dtype="str")
+
+
+def content_hash(frame: pd.DataFrame) -> str:
+    """SHA-256 of the canonical SDMX frame (column names, text values, number bits).
+
+    Independent of how the file stores the data, so a Parquet reader can check it.
+    """
+    digest = hashlib.sha256()
+    for col in frame.columns:
+        digest.update(col.encode() + b"\x00")
+        series = frame[col]
+        if col in NUMBER_COLUMNS:
+            digest.update(series.to_numpy(dtype="float64").tobytes())
+        else:
+            text = series.astype("str").fillna("\x01")
+            digest.update(pd.util.hash_array(text.to_numpy(dtype=object)).tobytes())
+    return digest.hexdigest()
