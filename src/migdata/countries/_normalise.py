@@ -1,0 +1,158 @@
+"""Normalisation of country names to lookup keys.
+
+One function, :func:`normalise`, turns any spelling into the key under which the resolver's
+index stores names: the same key for "Congo, Democratic Republic of the" and
+"Democratic Republic of the Congo", for "Côte d'Ivoire" and "COTE D IVOIRE".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["normalise"]
+
+# Letters that NFKD does not fold but that spellings vary on. Arabic: alef wasla, alef
+# maqsura (written for final ya), ta marbuta (often typed as ha), Persian/Urdu letters that
+# Arabic keyboards produce for ya and kaf. Latin: letters without a decomposition.
+_FOLD = str.maketrans(
+    {
+        "\u0671": "\u0627",  # alef wasla -> alef
+        "\u0649": "\u064a",  # alef maqsura -> ya
+        "\u0629": "\u0647",  # ta marbuta -> ha
+        "\u06cc": "\u064a",  # farsi ya -> ya
+        "\u06a9": "\u0643",  # keheh -> kaf
+        "\u0640": "",  # tatweel (kashida) is decoration only
+        "ø": "o",
+        "đ": "d",
+        "ł": "l",
+        "æ": "ae",
+        "œ": "oe",
+        "ı": "i",
+        "&": " and ",
+    }
+)
+
+# Articles and linking words dropped wherever they stand, so that word order and the
+# presence of "the"/"of" do not matter: English, French, Portuguese, and the Arabic article
+# in Latin transcription ("al-"). The Arabic-script article is handled as a prefix below.
+_STOPWORDS = frozenset(
+    [
+        "the",
+        "of",
+        "and",
+        "le",
+        "la",
+        "les",
+        "l",
+        "de",
+        "du",
+        "des",
+        "d",
+        "et",
+        "o",
+        "a",
+        "os",
+        "as",
+        "da",
+        "do",
+        "das",
+        "dos",
+        "e",
+        "al",
+        "el",
+    ]
+)
+
+# Abbreviations common in World Bank / UN tables ("Congo, Dem. Rep.", "St. Lucia").
+_EXPAND = {
+    "st": "saint",
+    "ste": "sainte",
+    "rep": "republic",
+    "dem": "democratic",
+    "fed": "federal",
+    "is": "islands",
+    "isl": "islands",
+}
+
+_ARTICLE_AR = "\u0627\u0644"  # "ال"
+_NON_WORD = re.compile(r"[^\w]+|_")
+
+
+def _words(text: str) -> list[str]:
+    # Accents and Arabic vowel marks are combining marks after NFKD: drop them. Hamza
+    # carriers (أ إ آ ؤ ئ) decompose to a base letter plus a combining hamza/madda, so they
+    # fold to their base letter the same way.
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    folded = unicodedata.normalize("NFKC", stripped).casefold().translate(_FOLD)
+    return _NON_WORD.sub(" ", folded).split()
+
+
+def _invert(text: str) -> str:
+    # "Congo, Democratic Republic of the" -> "Democratic Republic of the Congo": the ISO
+    # list style puts the qualifier after a comma (Latin comma or Arabic comma).
+    parts = re.split(r"[,\u060c]", text, maxsplit=1)
+    if len(parts) == 2 and parts[0].strip() and parts[1].strip():
+        return f"{parts[1]} {parts[0]}"
+    return text
+
+
+def _strip_article_ar(word: str) -> str:
+    while word.startswith(_ARTICLE_AR) and len(word) > len(_ARTICLE_AR):
+        word = word[len(_ARTICLE_AR) :]
+    return "" if word == _ARTICLE_AR else word
+
+
+def _once(text: str) -> str:
+    words: list[str] = []
+    for word in _words(_invert(text)):
+        word = _EXPAND.get(word, word)
+        if word in _STOPWORDS:
+            continue
+        word = _strip_article_ar(word)
+        if word:
+            words.append(word)
+    return " ".join(words)
+
+
+def normalise(text: str) -> str:
+    """Normalise a country name to its lookup key.
+
+    Case, accents, punctuation, Arabic diacritics, tatweel and letter variants (alef, ya,
+    ta marbuta), the ISO comma word order ("Congo, Democratic Republic of the"), articles
+    and linking words in English, French, Portuguese and Arabic, and common abbreviations
+    ("St.", "Rep.", "Dem.") are all folded away. The result is idempotent:
+    ``normalise(normalise(x)) == normalise(x)``.
+
+    Parameters
+    ----------
+    text
+        A country name as typed.
+
+    Returns
+    -------
+    str
+        Lower-case words separated by single spaces ("" when nothing is left).
+
+    Examples
+    --------
+    >>> normalise("Congo, Democratic Republic of the")
+    'democratic republic congo'
+    >>> normalise("Democratic Republic of the Congo")
+    'democratic republic congo'
+    >>> normalise("  CÔTE d'IVOIRE ") == normalise("Cote d Ivoire")
+    True
+    >>> normalise("السُّودان") == normalise("السودان")
+    True
+    """
+    # The steps can expose new foldable material (e.g. an expansion or a comma revealed by
+    # compatibility decomposition), so apply them until nothing changes; two or three
+    # rounds at most in practice.
+    current = str(text)
+    for _ in range(5):
+        following = _once(current)
+        if following == current:
+            break
+        current = following
+    return current
