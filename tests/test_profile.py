@@ -216,11 +216,20 @@ def test_catalogue_has_the_mieux_matrix() -> None:
 def test_catalogue_covers_every_contract_type() -> None:
     """Every source type of the contract is in the catalogue, with a note where not MIEUX."""
     keys = {
-        "census", "household_survey", "migration_survey", "border_survey",
-        "arrival_departure_cards", "linked_entry_exit", "population_register",
-        "foreigners_register", "residence_permits", "work_permits", "visas",
-        "asylum_records", "consular_register",
-    }  # fmt: skip
+        "census",
+        "household_survey",
+        "migration_survey",
+        "border_survey",
+        "arrival_departure_cards",
+        "linked_entry_exit",
+        "population_register",
+        "foreigners_register",
+        "residence_permits",
+        "work_permits",
+        "visas",
+        "asylum_records",
+        "consular_register",
+    }
     t = source_types()
     assert set(t.index) == keys
     own = t[t["coverage_source"] != "MIEUX"]

@@ -1,0 +1,247 @@
+"""Reading the cells of national tables and microdata: sex, age, counts, years, durations.
+
+Each parser takes a Series and returns parsed values plus a mask of cells it could not read;
+distinct values are parsed once and broadcast back. Labels live in
+``data/sources/labels.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from migdata._resources import data_path
+
+_ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+_NUMBER = r"\d+(?:\.\d+)?"
+
+
+@cache
+def labels() -> dict[str, Any]:
+    """The label tables of ``labels.yaml``."""
+    raw: dict[str, Any] = yaml.safe_load(data_path("sources", "labels.yaml").read_text("utf-8"))
+    return raw
+
+
+def normalise_text(value: Any) -> str:
+    """Lower case, accents and Arabic diacritics removed, digits to ASCII, spaces collapsed."""
+    text = unicodedata.normalize("NFKD", str(value).translate(_ARABIC_DIGITS).lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.replace("\u0640", "")  # Arabic tatweel
+    text = re.sub(r"[\s_]+", " ", text.replace("\u00a0", " ")).strip()
+    return text
+
+
+def _norm(text: Any) -> str:
+    # Labels in the data file are written already normalised, except Arabic (diacritics).
+    return normalise_text(text)
+
+
+@cache
+def _lookup(section: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for code, words in labels()[section].items():
+        for w in words:
+            out[_norm(w)] = str(code)
+    return out
+
+
+def _map_distinct(values: pd.Series, parse: Any) -> tuple[pd.Series, Any]:
+    """Apply ``parse`` (value -> result or None) once per distinct value; NA stays NA."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    parsed = [parse(u) for u in uniques]
+    return pd.Series(parsed, dtype=object), codes
+
+
+def _broadcast(parsed: list[Any], codes: Any, index: Any, dtype: str) -> pd.Series:
+    table = pd.array([*parsed, None], dtype=dtype)
+    return pd.Series(table.take(np.where(codes < 0, len(parsed), codes)), index=index)
+
+
+def parse_sex(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Sex labels to M/F/_T/_U. Returns (codes, unreadable mask); missing cells unreadable."""
+    table = _lookup("sex")
+    codes, uniques = pd.factorize(values.astype("string"), use_na_sentinel=True)
+    parsed = [table.get(_norm(u)) for u in uniques]
+    out = _broadcast(parsed, codes, values.index, "string")
+    return out, out.isna()
+
+
+def parse_area_words(values: pd.Series) -> pd.Series:
+    """Special area labels ('total', 'other', 'unknown' ...) to _T/_O/_U/_Z, else NA."""
+    table = _lookup("areas")
+    codes, uniques = pd.factorize(values.astype("string"), use_na_sentinel=True)
+    return _broadcast([table.get(_norm(u)) for u in uniques], codes, values.index, "string")
+
+
+def _age_one(raw: Any) -> str | None:
+    text = _norm(raw)
+    if re.fullmatch(r"_t|_u|y\d{1,3}t\d{1,3}|y_lt\d{1,3}|y_ge\d{1,3}|y\d{1,3}", text):
+        return text.upper().replace("Y_LT", "Y_LT").replace("Y_GE", "Y_GE")
+    words = _lookup("age_words")
+    if text in words:
+        return words[text]
+    text = re.sub(r"\b(years?|yrs?|ans?|anos?|ages?|sana|عاما|سنة)\b", " ", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    m = re.fullmatch(r"(\d{1,3})\s*(?:-|–|—|to|a|à|ate|até|/|إلى|الى)\s*(\d{1,3})", text)
+    if m:
+        lo, hi = int(m.group(1)), int(m.group(2))
+        return f"Y{lo}T{hi}" if lo <= hi else None
+    upper = [re.escape(_norm(w)) for w in labels()["age_open_upper"]]
+    m = re.fullmatch(rf"(\d{{1,3}})\s*(?:{'|'.join(upper)})", text)
+    if m:
+        return f"Y_GE{int(m.group(1))}"
+    lower = [re.escape(_norm(w)) for w in labels()["age_open_lower"]]
+    m = re.fullmatch(rf"(?:{'|'.join(lower)})\s*(\d{{1,3}})", text)
+    if m:
+        return f"Y_LT{int(m.group(1))}"
+    if re.fullmatch(r"\d{1,3}", text):
+        return f"Y{int(text)}"
+    return None
+
+
+def parse_age(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Age labels ('15-19', '65+', 'under 15', 'total', 'Y15T19') to SDMX bands."""
+    codes, uniques = pd.factorize(values.astype("string"), use_na_sentinel=True)
+    out = _broadcast([_age_one(u) for u in uniques], codes, values.index, "string")
+    return out, out.isna()
+
+
+def age_band(age: pd.Series, bands: str = "5y") -> pd.Series:
+    """Exact ages (numbers) to SDMX five-year bands Y_LT15 ... Y_GE65 (NA -> _U).
+
+    ``bands="5y"``: Y_LT15, Y15T19, ..., Y60T64, Y_GE65. ``bands="none"``: _T for all.
+    """
+    if bands == "none":
+        return pd.Series("_T", index=age.index, dtype="string")
+    years = pd.to_numeric(age, errors="coerce").to_numpy(dtype=float)
+    lo = (np.floor(np.nan_to_num(years, nan=0) / 5) * 5).astype(int)
+    labels_ = np.char.add(
+        np.char.add("Y", lo.astype(str)), np.char.add("T", (lo + 4).astype(str))
+    ).astype(object)
+    labels_[years < 15] = "Y_LT15"
+    labels_[years >= 65] = "Y_GE65"
+    labels_[np.isnan(years) | (years < 0)] = "_U"
+    return pd.Series(labels_, index=age.index, dtype="string")
+
+
+def parse_counts(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Counts: numbers, or text with spaces or comma thousands separators ('1 234', '12,500').
+
+    Returns (values as float, unreadable mask, cleaned mask: text that needed cleaning).
+    """
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        numbers = values.astype("float64")
+        return numbers, numbers.isna(), pd.Series(False, index=values.index)
+    text = values.astype("string").str.strip()
+    direct = pd.to_numeric(text, errors="coerce")
+    squeezed = text.str.replace(r"[\s\u00a0\u202f']", "", regex=True)
+    grouped = squeezed.str.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", na=False)
+    squeezed = squeezed.where(~grouped, squeezed.str.replace(",", "", regex=False))
+    cleaned_values = pd.to_numeric(squeezed, errors="coerce")
+    numbers = direct.astype("float64").fillna(cleaned_values.astype("float64"))
+    cleaned = direct.isna() & cleaned_values.notna()
+    return numbers, numbers.isna(), cleaned.fillna(False).astype(bool)
+
+
+def parse_year(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Years from 2015, 2015.0, '2015', '2015-01-01' -> Int64; unreadable -> mask."""
+    text = values.astype("string").str.strip()
+    found = text.str.extract(r"^(\d{4})(?:\.0+|-\d{2}(?:-\d{2})?)?$")[0]
+    years = pd.to_numeric(found, errors="coerce").astype("Int64")
+    bad = years.isna() | (years < 1900) | (years > 2100)
+    return years.where(~bad), bad.fillna(True).astype(bool)
+
+
+@cache
+def _duration_patterns() -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+    units = {_norm(w): float(k) for k, ws in labels()["duration_units"].items() for w in ws}
+    numbers = {_norm(w): float(k) for k, ws in labels()["number_words"].items() for w in ws}
+    whole = {_norm(w): float(k) for k, ws in labels()["duration_words"].items() for w in ws}
+    return units, numbers, whole
+
+
+_MORE = r"(?:more than|over|at least|plus de|au moins|mais de|pelo menos|>=?|أكثر من|اكثر من)"
+_LESS = r"(?:less than|under|below|moins de|menos de|<|أقل من|اقل من)"
+
+
+def _duration_one(raw: Any, unit: float) -> float | None:
+    text = _norm(raw).replace(",", ".")
+    units, numbers, whole = _duration_patterns()
+    if text in whole:
+        return whole[text]
+    bound = 0.0
+    m = re.match(rf"^{_MORE}\s*(.*)$", text)
+    if m:
+        text = m.group(1)
+    else:
+        m = re.match(rf"^{_LESS}\s*(.*)$", text)
+        if m:
+            # "less than 3 months": one day short of the bound, certain for classification.
+            text, bound = m.group(1), -12.0 / 365.0
+    if re.fullmatch(_NUMBER, text):
+        return float(text) * unit + bound
+    if text in units:  # "year", "mois": one of the unit
+        return units[text] + bound
+    if text in whole:
+        return whole[text] + bound
+    total = 0.0
+    rest = text
+    number_alt = "|".join(sorted((re.escape(w) for w in numbers), key=len, reverse=True))
+    unit_alt = "|".join(sorted((re.escape(w) for w in units), key=len, reverse=True))
+    piece = re.compile(rf"^\s*({_NUMBER}|{number_alt})\s*({unit_alt})\b\s*(?:and|et|e|و)?")
+    matched = False
+    while rest:
+        m = piece.match(rest)
+        if not m:
+            return None
+        qty = m.group(1)
+        amount = float(qty) if re.fullmatch(_NUMBER, qty) else numbers[qty]
+        total += amount * units[m.group(2)]
+        rest = rest[m.end() :].strip()
+        matched = True
+    return total + bound if matched else None
+
+
+def parse_duration(values: pd.Series, unit: str = "months") -> tuple[pd.Series, pd.Series]:
+    """Durations in months from numbers or text in en/fr/pt/ar ('1 an', '6 mois', '2 anos',
+    'permanent' = 60, 'سنة'); bare numbers are in ``unit`` (months, days, years, weeks).
+
+    Returns (months as float, unreadable mask); missing cells are NaN and not unreadable.
+    """
+    factor = {"months": 1.0, "days": 12.0 / 365.0, "years": 12.0, "weeks": 12.0 / 52.0}[unit]
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        months = values.astype("float64") * factor
+        return months, pd.Series(False, index=values.index) | (months < 0).fillna(False)
+    codes, uniques = pd.factorize(values.astype("string"), use_na_sentinel=True)
+    parsed = [_duration_one(u, factor) for u in uniques]
+    months = _broadcast(parsed, codes, values.index, "Float64").astype("float64")
+    bad = pd.Series(codes >= 0, index=values.index) & months.isna()
+    bad = bad | (months < 0).fillna(False)
+    return months.where(~bad), bad
+
+
+def rejected_frame(
+    source: pd.DataFrame, positions: Any, reasons: pd.Series | list[str]
+) -> pd.DataFrame:
+    """Rows of ``source`` at ``positions`` with columns ``row`` and ``reason`` appended."""
+    pos = np.asarray(positions, dtype=int)
+    out = source.iloc[pos].reset_index(drop=True)
+    out["row"] = pd.array(pos, dtype="Int64")
+    out["reason"] = pd.array(list(reasons), dtype="string")
+    return out
+
+
+def combine_reasons(problems: dict[str, pd.Series], index: Any) -> pd.Series:
+    """Join per-row reasons (NA or '' = none) from several checks into one text per row."""
+    out = pd.Series("", index=index, dtype="string")
+    for reason in problems.values():
+        r = reason.reindex(index).fillna("").astype("string")
+        out = out.where(r == "", out.where(out == "", out + "; ") + r)
+    return out
