@@ -70,13 +70,21 @@ def test_six_months_and_one_day_target(months: float, expected: str) -> None:
         ("permit_validity", "UN1998", "PROXY"),
         ("intended", "EU862", "MATCH"),
         ("intended", "UN2021_12M", "MATCH"),
-        ("intended", "UN1998", "PROXY"),
         ("observed", "UN1998", "MATCH"),
     ],
 )
 def test_basis_decides_match_or_proxy(basis: str, target: str, expected: str) -> None:
     """At the target threshold the basis decides MATCH or PROXY; EU 862 accepts registration."""
     p = _profile(threshold_months=12, threshold_basis=basis)
+    assert compliance(p, target).cls == expected
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_intended_follows_the_standard(target: str) -> None:
+    """An intended 12-month threshold is MATCH exactly when the standard accepts intentions."""
+    facts = target_facts(target)
+    p = _profile(threshold_months=facts.threshold_months, threshold_basis="intended")
+    expected = "MATCH" if facts.accepts_intended else "PROXY"
     assert compliance(p, target).cls == expected
 
 

@@ -94,18 +94,29 @@ class TargetFacts:
     accepts_registration: bool
 
 
-# Used only while ``migdata.standards`` (the owner of target definitions) is absent from the
-# installed tree; the facts follow DOMAIN.md section 2.
+# Used only when neither ``migdata.standards`` nor its data file is installed; the facts
+# follow DOMAIN.md section 2 and the standards data (definitions.yaml).
 _FALLBACK_TARGETS = {
-    "UN1998": TargetFacts("UN1998", "UN 1998", 12.0, False, False),
-    "UN2021_12M": TargetFacts("UN2021_12M", "UN 2021 (12 months)", 12.0, True, False),
-    "UN2021_6M1D": TargetFacts("UN2021_6M1D", "UN 2021 (six months and one day)", 6.0, True, False),
-    "EU862": TargetFacts("EU862", "EU Regulation 862/2007", 12.0, True, True),
+    "UN1998": TargetFacts("UN1998", "UN 1998", 12.0, True, False),
+    "UN2021_12M": TargetFacts("UN2021_12M", "UN 2021", 12.0, True, False),
+    "UN2021_6M1D": TargetFacts("UN2021_6M1D", "UN 2021", 6.0, True, False),
+    "EU862": TargetFacts("EU862", "EU 862/2007", 12.0, True, True),
 }
+
+
+def _unknown(target: Any, names: Any) -> ConfigurationError:
+    return ConfigurationError(
+        f"unknown target definition {target!r}; expected one of {', '.join(names)}"
+    )
 
 
 def target_facts(target: Any) -> TargetFacts:
     """Threshold and accepted bases of a target definition.
+
+    The facts come from :mod:`migdata.standards` (its ``target(name)``, or its data file
+    ``data/standards/definitions.yaml``). A target with an alternative residence rule (UN
+    2021 "six months and one day") is matched on the shorter rule: a source counting stays
+    of six months or more measures what that target asks.
 
     Parameters
     ----------
@@ -139,30 +150,40 @@ def target_facts(target: Any) -> TargetFacts:
     if standards is not None and hasattr(standards, "target"):
         try:
             return _from_standard(standards.target(name))
-        except (KeyError, ValueError) as exc:
-            raise ConfigurationError(
-                f"unknown target definition {target!r}; expected one of "
-                f"{', '.join(_FALLBACK_TARGETS)}"
-            ) from exc
-    if name not in _FALLBACK_TARGETS:
-        raise ConfigurationError(
-            f"unknown target definition {target!r}; expected one of {', '.join(_FALLBACK_TARGETS)}"
-        )
-    return _FALLBACK_TARGETS[name]
+        except (KeyError, ValueError, LookupError) as exc:
+            raise _unknown(target, _FALLBACK_TARGETS) from exc
+    defined = _defined_targets()
+    if name not in defined:
+        raise _unknown(target, defined)
+    return defined[name]
+
+
+@cache
+def _defined_targets() -> dict[str, TargetFacts]:
+    path = data_path("standards", "definitions.yaml")
+    if not path.is_file():
+        return dict(_FALLBACK_TARGETS)
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))["targets"]
+    return {name: _from_standard({"name": name, **entry}) for name, entry in raw.items()}
 
 
 def _from_standard(obj: Any) -> TargetFacts:
-    name = str(getattr(obj, "name", getattr(obj, "id", obj)))
-    fallback = _FALLBACK_TARGETS.get(name)
-    label = getattr(obj, "label", None) or (fallback.label if fallback else name)
-    if isinstance(label, dict):
-        label = label.get("en", name)
+    def get(key: str, default: Any = None) -> Any:
+        if isinstance(obj, dict):
+            return obj.get(key, default)
+        return getattr(obj, key, default)
+
+    name = str(get("name", None) or get("code", None) or get("id", ""))
+    threshold = get("threshold_months")
+    alternative = get("alternative_months")
+    goal = float(alternative if alternative is not None else threshold)
+    short = _words()["target_names"].get(name, name)
     return TargetFacts(
         name=name,
-        label=str(label),
-        threshold_months=float(obj.threshold_months),
-        accepts_intended=bool(getattr(obj, "accepts_intended", False)),
-        accepts_registration=bool(getattr(obj, "accepts_registration", False)),
+        label=str(short),
+        threshold_months=goal,
+        accepts_intended=bool(get("accepts_intended", False)),
+        accepts_registration=bool(get("accepts_registration", False)),
     )
 
 
@@ -481,7 +502,7 @@ def compliance(profile: SourceProfile, target: Any, measure: str | None = None) 
     goal_text = "six-month-and-one-day" if goal == 6 else f"{goal:g}-month"
     sentence = (
         f"{st.label} of {_country_name(profile.country)} counts {who} {counted} against "
-        f"the {facts.label.split(' (')[0]} {goal_text} definition: {phrase}"
+        f"the {facts.label} {goal_text} definition: {phrase}"
     )
     if clauses:
         sentence += "; " + "; ".join(clauses)
@@ -521,7 +542,7 @@ def compliance_table(
     UN2021_6M1D       MATCH
           EU862 APPROXIMATE
     """
-    names = list(_FALLBACK_TARGETS) if targets is None else list(targets)
+    names = list(_defined_targets()) if targets is None else list(targets)
     rows = [compliance(p, t, measure).to_dict() for p in profiles for t in names]
     columns = ["source_id", "target", "compliance", "threshold_months", "flags", "reason"]
     return pd.DataFrame(rows, columns=columns).astype(
