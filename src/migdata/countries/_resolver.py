@@ -413,6 +413,8 @@ class Resolution:
             what = f"  {row.status:<10} {str(row.value)!r} ({row.cells} cells)"
             if row.status == Status.HISTORICAL.value:
                 what += f" -> {row.code}: {row.note}"
+            elif row.status == Status.AMBIGUOUS.value:
+                what += f"; could be: {row.suggestions}"
             elif row.suggestions:
                 what += f"; did you mean: {row.suggestions}"
             lines.append(what)
