@@ -45,10 +45,14 @@ def run_demo(out: str | Path) -> Path:
     Examples
     --------
     >>> import tempfile, contextlib, io
-    >>> with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()):
-    ...     folder = run_demo(tmp)
-    ...     sorted(p.name for p in folder.iterdir())
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     with contextlib.redirect_stdout(io.StringIO()) as printed:
+    ...         folder = run_demo(tmp)
+    ...     written = sorted(p.name for p in folder.iterdir())
+    >>> written
     ['resolution_report.csv', 'resolved.csv']
+    >>> printed.getvalue().splitlines()[1]
+    '45 cells: 34 resolved, 3 historical, 2 ambiguous, 5 unknown, 1 empty'
     """
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
