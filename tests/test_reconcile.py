@@ -1,0 +1,153 @@
+"""Tests of migdata.mirror.reconcile: factor recovery, invariances and the real 2015 data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from migdata.errors import ConfigurationError, ModelError
+from migdata.mirror.reconcile import Method, Weights, reconcile
+from migdata.mirror.table import MirrorTable
+
+CODES = ["SE", "DK", "FI", "NO", "IS", "BE", "NL"]
+ALPHA3 = ["SWE", "DNK", "FIN", "NOR", "ISL", "BEL", "NLD"]
+FACTOR_METHODS = [Method.LS, Method.LOG_LS, Method.POULAIN]
+
+
+@st.composite
+def synthetic(draw: st.DrawFn) -> tuple[MirrorTable, np.ndarray, np.ndarray]:
+    """Flows I = y / r and E = y / s with known factors (r_SWE = 1) and 1% noise."""
+    n = draw(st.integers(4, 7))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    r = np.exp(rng.uniform(-0.7, 0.7, n))
+    r[0] = 1.0
+    s = np.exp(rng.uniform(-1.0, 1.0, n))
+    o, d = np.nonzero(~np.eye(n, dtype=bool))
+    y = rng.uniform(500, 50_000, len(o))
+    noise = np.exp(rng.normal(0, 0.01, (2, len(o))))
+    frame = pd.DataFrame(
+        {"Year": 2015, "Sending_iso2": np.array(CODES)[o], "Receiving_iso2": np.array(CODES)[d],
+         "Emig": y / s[o] * noise[0], "Immi": y / r[d] * noise[1]}
+    )  # fmt: skip
+    return MirrorTable.from_eurostat(frame), r, s
+
+
+def _factors(rec: object, side: str, n: int) -> np.ndarray:
+    f = rec.factors.query("side == @side").set_index("country")["factor"]  # type: ignore[attr-defined]
+    return f.reindex(ALPHA3[:n]).to_numpy(float)
+
+
+@settings(max_examples=25, deadline=None)
+@given(synthetic(), st.sampled_from(FACTOR_METHODS))
+def test_methods_recover_known_factors(case: tuple, method: Method) -> None:
+    """Every factor method recovers r and s within 5% from noisy synthetic flows."""
+    table, r, s = case
+    rec = reconcile(table, method, reference="SE")
+    np.testing.assert_allclose(_factors(rec, "immigration", len(r)), r, rtol=0.05)
+    np.testing.assert_allclose(_factors(rec, "emigration", len(s)), s, rtol=0.05)
+
+
+@settings(max_examples=20, deadline=None)
+@given(synthetic(), st.sampled_from(list(Method)), st.sampled_from(list(Weights)),
+       st.floats(1e-3, 1e3))  # fmt: skip
+def test_invariants(case: tuple, method: Method, weights: Weights, k: float) -> None:
+    """Scaling is harmless, r_ref = 1 exactly, factors > 0, harmonised between adjusted sides."""
+    table, _, _ = case
+    rec = reconcile(table, method, reference="SE", weights=weights)
+    data = table.data.assign(emigration=table.data.emigration * k,
+                             immigration=table.data.immigration * k)  # fmt: skip
+    scaled = reconcile(MirrorTable(data), method, reference="SE", weights=weights)
+    np.testing.assert_allclose(scaled.factors.factor, rec.factors.factor, rtol=1e-6)
+    ref = rec.factors.query("country == 'SWE' and side == 'immigration'")
+    assert ref.factor.item() == 1.0 and ref.status.item() == "reference"
+    assert (rec.factors.factor > 0).all()
+    f = rec.flows
+    lo = np.minimum(f.adj_immigration, f.adj_emigration)
+    hi = np.maximum(f.adj_immigration, f.adj_emigration)
+    assert ((f.harmonised >= lo * (1 - 1e-12)) & (f.harmonised <= hi * (1 + 1e-12))).all()
+
+
+@pytest.fixture
+def real2015(shared_data: type) -> MirrorTable:
+    path = shared_data.path("eurostat_mirror_flows_2010_2019.csv")
+    return MirrorTable.from_eurostat(path).select(year=2015)
+
+
+@pytest.mark.parametrize("method", list(Method))
+@pytest.mark.parametrize("weights", ["none", "accuracy"])
+def test_real_2015_every_method_lowers_asymmetry(
+    real2015: MirrorTable, method: Method, weights: str
+) -> None:
+    """On the 2015 Eurostat flows each method runs and lowers mean |CC1| of mirrored pairs."""
+    rec = reconcile(real2015, method, reference="SE", weights=weights)
+    d = rec.diagnostics.iloc[0]
+    assert d.n_both == 200
+    assert d.mean_abs_cc1_after < d.mean_abs_cc1_before
+    assert bool(d.converged)
+
+
+def test_real_flows_and_provenance(real2015: MirrorTable) -> None:
+    """Harmonised Italy -> Spain lies between the adjusted sides and says where it came from."""
+    rec = reconcile(real2015, "log-ls", reference="SE")
+    row = rec.flows.query("origin == 'ITA' and destination == 'ESP'").iloc[0]
+    assert row.harmonised == pytest.approx((row.adj_immigration + row.adj_emigration) / 2)
+    assert "ESP" in row.provenance and "ITA" in row.provenance and "log-ls" in row.provenance
+    one = rec.flows.query("reported_by == 'destination only'").iloc[0]
+    assert one.sides == "immigration"
+    de = rec.factors.query("country == 'DEU'")
+    assert (de.status == "not estimable").all()
+    assert "MirrorTable" not in rec._repr_html_() and "Reconciliation" in rec._repr_html_()
+
+
+def test_outliers_excluded_and_listed(real2015: MirrorTable) -> None:
+    """Corridors above the |CC1| threshold are excluded from estimation and listed."""
+    rec = reconcile(real2015, "log-ls", reference="SE", exclude_outliers=1.5)
+    assert len(rec.outliers) > 0 and (rec.outliers.cc1.abs() > 1.5).all()
+    assert rec.diagnostics.n_used.item() == 200 - len(rec.outliers)
+    flagged = rec.flows.loc[rec.flows.outlier]
+    assert flagged.provenance.str.contains("outlier").all()
+
+
+def test_reference_from_quality_classes(real2015: MirrorTable) -> None:
+    """Without a named reference the best-scored country of the quality table is used."""
+    quality = pd.DataFrame({"country": ["SE", "IT", "NL"], "score": [0.7, 0.2, 0.9]})
+    assert reconcile(real2015, "log-ls", quality=quality).reference == "NLD"
+    assert reconcile(real2015, "log-ls", quality="table").reference in set(
+        real2015.data.destination
+    )
+    with pytest.raises(ConfigurationError, match="reference"):
+        reconcile(real2015, "log-ls")
+
+
+def test_disconnected_graph_names_groups() -> None:
+    """Two islands of pairs cannot share a scale: ModelError names both groups."""
+    frame = pd.DataFrame(
+        {"Year": 2015, "Sending_iso2": ["SE", "DK", "IT", "ES"],
+         "Receiving_iso2": ["DK", "SE", "ES", "IT"], "Emig": [1, 2, 3, 4], "Immi": [2, 3, 4, 5]}
+    )  # fmt: skip
+    t = MirrorTable.from_eurostat(frame)
+    for method in ("log-ls", "ls", "poulain"):
+        with pytest.raises(ModelError, match=r"ESP.*ITA|ITA.*ESP") as err:
+            reconcile(t, method, reference="SE")
+        assert "DNK" in str(err.value)
+    assert reconcile(t, "prefer-immigration", reference="SE").factor("IT", "emigration") > 0
+
+
+def test_bootstrap_intervals(real2015: MirrorTable) -> None:
+    """Bootstrap intervals are seeded and bracket the factor."""
+    a = reconcile(real2015, "poulain", reference="SE", bootstrap=30, seed=3)
+    b = reconcile(real2015, "poulain", reference="SE", bootstrap=30, seed=3)
+    pd.testing.assert_frame_equal(a.factors, b.factors)
+    est = a.factors.query("status == 'estimated'")
+    assert (est.ci_low < est.ci_high).all() and est.se.notna().all()
+
+
+def test_methods_accept_strings() -> None:
+    """Options accept enum members or their strings, in any case; unknown ones are refused."""
+    assert Method("LOG_LS") is Method.LOG_LS and Method("log-ls") is Method.LOG_LS
+    with pytest.raises(ConfigurationError, match="poulain"):
+        Method("magic")
