@@ -443,3 +443,24 @@ def test_group_errors_and_listing() -> None:
     periods = group_membership()
     assert periods["alpha3"].isin(code_list()["alpha3"]).all()
     assert (periods["left"].isna() | (periods["left"] > periods["joined"])).all()
+
+
+def test_un_m49_parenthesis_style_names() -> None:
+    """UN M49/DESA names with a trailing parenthesis meet the ISO comma style."""
+    values = [
+        "Bolivia (Plurinational State of)",
+        "Iran (Islamic Republic of)",
+        "Micronesia (Fed. States of)",
+        "China, Hong Kong SAR",
+        "Republic of Moldova",
+    ]
+    assert resolve(values) == ["BOL", "IRN", "FSM", "HKG", "MDA"]
+
+
+def test_m49_regions_are_aggregates_not_countries() -> None:
+    """M49 region codes and names (Micronesia 057, Africa 002) never resolve to a country."""
+    rep = resolution_report(["Micronesia", "057", 2, "Eastern Africa"]).set_index("normalised")
+    assert set(rep["status"]) == {"unknown"}
+    assert "aggregate" in rep.loc["micronesia", "note"]
+    assert "(FSM)" in rep.loc["micronesia", "suggestions"]
+    assert "Africa (002)" in rep.loc["002", "note"]

@@ -44,6 +44,7 @@ class Index:
     names: dict[str, Target]  # normalised name
     notes: dict[str, str]  # normalised ambiguous name -> why it is ambiguous
     successors: dict[str, tuple[str, str]]  # historical alpha3 -> (successors, note)
+    regions: dict[str, str]  # M49 region code or normalised region name -> description
 
 
 def _read(name: str) -> Any:
@@ -186,6 +187,15 @@ def index() -> Index:
         names[key] = tuple(sorted(candidates.split("|")))
         notes[key] = note
 
+    # M49 regions are aggregates: their codes and names are never countries, even where a
+    # country's short name is the same word (the region Micronesia, 057).
+    regions: dict[str, str] = {}
+    for m49, name in _read("m49_regions.csv").itertuples(index=False):
+        label = f"UN M49 region {name} ({m49}): an aggregate, not a country"
+        regions[m49] = label
+        regions[normalise(name)] = label
+        names.pop(normalise(name), None)
+
     hist = _read("historical.csv")
     successors = {
         a3: (succ.replace("|", ", "), note) for a3, succ, note in hist.itertuples(index=False)
@@ -197,4 +207,5 @@ def index() -> Index:
         names=names,
         notes=notes,
         successors=successors,
+        regions=regions,
     )

@@ -89,9 +89,17 @@ def _words(text: str) -> list[str]:
     return _NON_WORD.sub(" ", folded).split()
 
 
+_TRAILING_PAREN = re.compile(r"(.*?\S)\s*\(([^()]*)\)\s*")
+
+
 def _invert(text: str) -> str:
     # "Congo, Democratic Republic of the" -> "Democratic Republic of the Congo": the ISO
-    # list style puts the qualifier after a comma (Latin comma or Arabic comma).
+    # list style puts the qualifier after a comma (Latin comma or Arabic comma), the UN M49
+    # style in a trailing parenthesis ("Bolivia (Plurinational State of)"); both are read
+    # as "qualifier name" so that the two styles meet.
+    paren = _TRAILING_PAREN.fullmatch(text)
+    if paren and paren.group(2).strip():
+        text = f"{paren.group(2)} {paren.group(1)}"
     parts = re.split(r"[,\u060c]", text, maxsplit=1)
     if len(parts) == 2 and parts[0].strip() and parts[1].strip():
         return f"{parts[1]} {parts[0]}"
@@ -141,6 +149,10 @@ def normalise(text: str) -> str:
     'democratic republic congo'
     >>> normalise("Democratic Republic of the Congo")
     'democratic republic congo'
+    >>> normalise("Bolivia (Plurinational State of)")
+    'plurinational state bolivia'
+    >>> normalise("Bolivia, Plurinational State of")
+    'plurinational state bolivia'
     >>> normalise("  CÔTE d'IVOIRE ") == normalise("Cote d Ivoire")
     True
     >>> normalise("السُّودان") == normalise("السودان")

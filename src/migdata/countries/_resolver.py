@@ -301,6 +301,8 @@ def _note(outcome: _Outcome) -> str:
         return f"{withdrawn}; successor(s): {successors}. {note}" if successors else withdrawn
     if outcome.status is Status.AMBIGUOUS:
         return ix.notes.get(outcome.normalised, "name shared by several countries")
+    if outcome.status is Status.UNKNOWN and outcome.normalised in ix.regions:
+        return ix.regions[outcome.normalised]
     if outcome.status is Status.UNKNOWN and outcome.normalised.isdigit():
         return f"{outcome.normalised} is not an ISO 3166 / UN M49 country code"
     return ""
