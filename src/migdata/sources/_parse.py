@@ -245,3 +245,36 @@ def combine_reasons(problems: dict[str, pd.Series], index: Any) -> pd.Series:
         r = reason.reindex(index).fillna("").astype("string")
         out = out.where(r == "", out.where(out == "", out + "; ") + r)
     return out
+
+
+def parse_code(values: pd.Series, section: str) -> tuple[pd.Series, pd.Series]:
+    """Labels to the codes of a ``labels.yaml`` section; (codes, unreadable mask).
+
+    Missing cells give NA and are not counted as unreadable.
+    """
+    table = _lookup(section)
+    codes, uniques = pd.factorize(values.astype("string"), use_na_sentinel=True)
+    out = _broadcast([table.get(_norm(u)) for u in uniques], codes, values.index, "string")
+    return out, pd.Series(codes >= 0, index=values.index) & out.isna()
+
+
+def standards_data() -> dict[str, Any]:
+    """The standards' definitions (module :mod:`migdata.standards` data file), or {}."""
+    path = data_path("standards", "definitions.yaml")
+    if not path.is_file():
+        return {}
+    raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return raw
+
+
+def excluded_purposes() -> tuple[str, ...]:
+    """Codes of the six purposes excluded from short-term migration (UN 1998)."""
+    data = standards_data().get("excluded_purposes")
+    if data:
+        return tuple(str(p["code"]) for p in data)
+    return ("RECREATION", "HOLIDAY", "VISIT", "BUSINESS", "MEDICAL", "PILGRIMAGE")
+
+
+def short_term_months() -> float:
+    """Lower bound of short-term migration / temporary mobility (3 months)."""
+    return float(standards_data().get("short_term", {}).get("months", 3))
