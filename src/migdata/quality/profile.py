@@ -404,8 +404,9 @@ class QualityProfile:
         )
 
     def __repr__(self) -> str:
+        shown = self.countries[:10] + (["..."] if len(self.countries) > 10 else [])
         return (
-            f"QualityProfile({len(self.countries)} countries, modules={self.modules}, "
+            f"QualityProfile(countries={shown}, modules={self.modules}, "
             f"problems={len(self.problems)})"
         )
 
