@@ -252,6 +252,7 @@ def apply_rubric(
     used, rejected = _prepare(answers, items)
     load = loadings.assign(
         item_id=loadings["item_id"].astype("string"),
+        dimension=loadings["dimension"].astype("string"),
         loading=pd.to_numeric(loadings["loading"], errors="coerce").astype(float),
     )
     unknown_dims = sorted(set(load["dimension"]) - set(_DIMENSIONS))
@@ -287,7 +288,9 @@ def apply_rubric(
     # Every country x module present in the answers gets all six dimensions, so a dimension
     # with no applicable item shows as such instead of disappearing.
     pairs = used[["country", "module"]].drop_duplicates()
-    grid = pairs.merge(pd.DataFrame({"dimension": _DIMENSIONS}), how="cross")
+    grid = pairs.merge(
+        pd.DataFrame({"dimension": pd.Series(_DIMENSIONS, dtype="string")}), how="cross"
+    )
     scores = grid.merge(sums.reset_index(), on=key, how="left")
     for column in ("answered_weight", "applicable_weight", "points"):
         scores[column] = scores[column].fillna(0.0).astype(float)
