@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from migdata.errors import InputError
@@ -37,9 +38,8 @@ def to_arrow(frame: pd.DataFrame) -> pa.Table:
         if col in _frame.NUMBER_COLUMNS:
             arr = pa.array(frame[col].to_numpy(dtype="float64"), type=pa.float64())
         else:
-            text = frame[col].astype("str")
-            arr = pa.array(text.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-            arr = arr.dictionary_encode()
+            arr = pc.cast(_frame.text_array(frame[col]), pa.string())
+            arr = pc.dictionary_encode(arr)
         arrays.append(arr)
         fields.append(pa.field(col, arr.type))
     refs = sorted(pd.unique(frame["STRUCTURE_ID"].astype("str")))
@@ -112,7 +112,7 @@ def read_raw(path: Path | str) -> _frame.RawFrame:
         if name in _frame.NUMBER_COLUMNS:
             cols[name] = pd.Series(col.to_numpy(zero_copy_only=False), dtype="float64")
         else:
-            cols[name] = pd.Series(col.to_pylist(), dtype="str")
+            cols[name] = col.to_pandas(types_mapper=lambda _: pd.StringDtype("pyarrow", na_value=np.nan))
     frame = pd.DataFrame(cols)
     if "STRUCTURE_ID" not in frame.columns:
         raise InputError(

@@ -1,0 +1,214 @@
+"""One entry point for every exchange format: ``write`` by name or extension, ``read`` by content.
+
+Formats live in private modules (``_sdmx_csv``, ``_parquet``, ``_xlsx``, ``_datapackage``,
+``_eurostat``); the registry picks one from the extension and checks it against the first bytes.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from migdata.errors import ConfigurationError, InputError
+from migdata.exchange import _datapackage, _eurostat, _frame, _parquet, _sdmx_csv, _text, _xlsx
+
+__all__ = ["Format", "ReadResult", "detect_format", "read", "read_raw", "write"]
+
+ReadResult = _frame.ReadResult
+
+
+class Format(str, Enum):
+    """Exchange file formats (plain strings ``"sdmx-csv"`` etc. are accepted too)."""
+
+    SDMX_CSV = "sdmx-csv"  # SDMX-CSV 2.0.0
+    SDMX_CSV_1 = "sdmx-csv-1.0"
+    PARQUET = "parquet"
+    XLSX = "xlsx"
+    DATAPACKAGE = "datapackage"
+
+
+_BY_SUFFIX = {
+    ".csv": Format.SDMX_CSV,
+    ".parquet": Format.PARQUET,
+    ".pq": Format.PARQUET,
+    ".xlsx": Format.XLSX,
+    ".json": Format.DATAPACKAGE,
+}
+
+
+def _format(value: Any) -> Format:
+    if isinstance(value, Format):
+        return value
+    text = str(value).lower()
+    aliases = {"sdmx-csv-2.0": Format.SDMX_CSV, "csv": Format.SDMX_CSV, "excel": Format.XLSX}
+    if text in aliases:
+        return aliases[text]
+    try:
+        return Format(text)
+    except ValueError:
+        allowed = ", ".join(f.value for f in Format)
+        raise ConfigurationError(f"unknown format {value!r}; expected one of {allowed}") from None
+
+
+def write(table: pd.DataFrame, path: Path | str, format: Any = None, dataflow: Any = None) -> Path:
+    """Write a harmonised table in an exchange format (byte-identical for the same input).
+
+    Parameters
+    ----------
+    table
+        Harmonised table (``migdata.harmonised.HARMONISED_COLUMNS``; ``measure`` picks the
+        dataflow of each row).
+    path
+        Target file; a folder or ``datapackage.json`` for a data package.
+    format
+        A :class:`Format` or its string; default from the extension (``.csv`` SDMX-CSV 2.0.0,
+        ``.parquet``, ``.xlsx``, ``.json``/folder data package).
+    dataflow
+        Optional dataflow (``"IMM"``, ``"DF_MIG_IMM"`` or ``"COMESA:DF_MIG_IMM(1.0)"``) that
+        every row must belong to.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> t = pd.DataFrame({"measure": ["IMM"], "ref_area": ["KEN"], "counterpart_area": ["UGA"],
+    ...     "counterpart_type": ["CITIZENSHIP"], "sex": ["_T"], "age": ["_T"],
+    ...     "time_period": ["2020"], "obs_value": [3.0]})
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> [write(t, folder / name).suffix for name in ("a.csv", "a.parquet", "a.xlsx")]
+    ['.csv', '.parquet', '.xlsx']
+    >>> read(folder / "a.parquet").table["obs_value"].tolist()
+    [3.0]
+    """
+    path = Path(path)
+    if format is None:
+        fmt = Format.DATAPACKAGE if path.is_dir() or not path.suffix else _BY_SUFFIX.get(path.suffix.lower())
+        if fmt is None:
+            raise ConfigurationError(
+                f"cannot tell the format from the extension {path.suffix!r}; pass format= one of "
+                + ", ".join(f.value for f in Format)
+            )
+    else:
+        fmt = _format(format)
+    if fmt is Format.SDMX_CSV:
+        return _sdmx_csv.write(table, path, dataflow=dataflow, version="2.0")
+    if fmt is Format.SDMX_CSV_1:
+        return _sdmx_csv.write(table, path, dataflow=dataflow, version="1.0")
+    if fmt is Format.PARQUET:
+        return _parquet.write(table, path, dataflow=dataflow)
+    if fmt is Format.XLSX:
+        return _xlsx.write(table, path, dataflow=dataflow)
+    return _datapackage.write(table, path, dataflow=dataflow)
+
+
+def detect_format(path: Path | str) -> str:
+    """The format of a file from its first bytes (not its extension).
+
+    Returns one of ``parquet``, ``xlsx``, ``datapackage``, ``sdmx-csv-2.0``,
+    ``sdmx-csv-1.0``, ``eurostat-sdmx-csv``, ``harmonised-csv``.
+
+    Raises
+    ------
+    InputError
+        When the content matches none of them.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "member.txt"
+    >>> _ = p.write_text("STRUCTURE,STRUCTURE_ID,ACTION,FREQ\\n")
+    >>> detect_format(p)
+    'sdmx-csv-2.0'
+    """
+    path = Path(path)
+    if path.is_dir():
+        if (path / "datapackage.json").is_file():
+            return "datapackage"
+        raise InputError("a folder without datapackage.json is not an exchange bundle", file=str(path))
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if head.startswith(_parquet.MAGIC):
+        return "parquet"
+    if head.startswith(_xlsx.MAGIC):
+        return "xlsx"
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"{"):
+        return "datapackage"
+    notes: list[str] = []
+    text = _text.decode(head, notes) if head else ""
+    kind = _sdmx_csv.sniff(text)
+    if kind is None:
+        first = text.split("\n", 1)[0][:80]
+        raise InputError(
+            "unknown file format: expected Parquet (PAR1), xlsx (zip), datapackage.json or an "
+            f"SDMX-CSV / Eurostat / harmonised CSV header, got {first!r}",
+            file=str(path),
+            row=1,
+        )
+    return kind
+
+
+def read_raw(path: Path | str, *, agedef: str | None = None) -> _frame.RawFrame:
+    """Read any supported file into SDMX columns (text) with line numbers and notes."""
+    path = Path(path)
+    kind = detect_format(path)
+    if kind == "parquet":
+        raw = _parquet.read_raw(path)
+    elif kind == "xlsx":
+        raw = _xlsx.read_raw(path)
+    elif kind == "datapackage":
+        raw = _datapackage.read_raw(path)
+    elif kind == "eurostat-sdmx-csv":
+        raw = _eurostat.read_raw(path, agedef=agedef)
+    else:
+        raw = _sdmx_csv.read_raw(path)
+    suffix = path.suffix.lower()
+    expected = {".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx", ".json": "datapackage"}.get(suffix)
+    family = "csv" if kind.endswith("csv") else kind
+    if expected is not None and expected != family:
+        raw.notes.insert(0, f"the extension says {suffix} but the content is {kind}; read as {kind}")
+    return raw
+
+
+def read(path: Path | str, *, agedef: str | None = None) -> ReadResult:
+    """Read an exchange file (any supported format, detected from content) into the harmonised table.
+
+    Parameters
+    ----------
+    path
+        SDMX-CSV 2.0.0/1.0, Parquet, our Excel copy, a data package, a Eurostat SDMX-CSV file
+        or a plain harmonised CSV.
+    agedef
+        For Eurostat files: the age definition kept (``"COMPLET"`` by default).
+
+    Returns
+    -------
+    ReadResult
+        ``.table`` (harmonised), ``.notes`` (what was repaired or assumed), ``.rejected``.
+
+    Raises
+    ------
+    InputError
+        With the line number when the content cannot be read unambiguously.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "data.bin"
+    >>> _ = p.write_bytes("\\ufeffDATAFLOW,FREQ,REF_AREA,COUNTERPART_AREA,COUNTERPART_TYPE,SEX,AGE,"
+    ...     "TIME_PERIOD,OBS_VALUE\\nCOMESA:DF_MIG_IMM(1.0),A,KEN,UGA,CITIZENSHIP,M,_T,2020,"
+    ...     '"1,234"\\n'.encode())
+    >>> r = read(p)
+    >>> r.table["obs_value"].tolist(), len(r.notes)
+    ([1234.0], 2)
+    """
+    raw = read_raw(path, agedef=agedef)
+    table = _frame.from_sdmx(raw)
+    return ReadResult(table, raw.notes, raw.rejected, raw.format, raw.metadata)

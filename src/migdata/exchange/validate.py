@@ -1,0 +1,458 @@
+"""Validation of exchange files and tables against the COMESA data structures.
+
+The pandera schema is generated from the data structure (columns, code lists, patterns);
+checks across rows (keys, totals, statuses) are vectorised here. Every problem becomes one
+row of a :class:`ValidationReport`; nothing stops at the first.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from migdata.errors import InputError, ValidationError
+from migdata.exchange import _frame, registry, structures
+
+__all__ = ["ValidationReport", "validate"]
+
+REPORT_COLUMNS = ("row", "column", "value", "rule", "message")
+# Tolerance of the M + F = _T check: rounding of published figures (absolute) or relative.
+TOTAL_ABS_TOL = 0.5
+TOTAL_REL_TOL = 1e-6
+
+
+@dataclass
+class ValidationReport:
+    """Every problem found in a file or table, one row each (row, column, value, rule, message).
+
+    ``row`` is the line number for files (header = line 1) and the position for DataFrames.
+
+    Examples
+    --------
+    >>> report = ValidationReport(pd.DataFrame({"row": [3], "column": ["SEX"], "value": ["X"],
+    ...     "rule": ["code"], "message": ["SEX code 'X' is not in code list COMESA:CL_SEX(1.0)"]}))
+    >>> report.ok, len(report)
+    (False, 1)
+    """
+
+    frame: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(REPORT_COLUMNS)))
+    file: str | None = None
+    rows_checked: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem was found."""
+        return len(self.frame) == 0
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self.frame[key]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The problems as a DataFrame (a copy)."""
+        return self.frame.copy()
+
+    def summary(self) -> pd.Series:
+        """Number of problems per rule."""
+        return self.frame["rule"].value_counts().sort_index()
+
+    def raise_if_invalid(self) -> None:
+        """Raise :class:`~migdata.errors.ValidationError` carrying this report when not ok."""
+        if not self.ok:
+            first = self.frame.iloc[0]
+            raise ValidationError(
+                f"{len(self)} problem(s); first: {first['message']}",
+                report=self,
+                file=self.file,
+            )
+
+    def __str__(self) -> str:
+        where = f"{self.file}: " if self.file else ""
+        if self.ok:
+            return f"{where}valid ({self.rows_checked:,} rows checked)"
+        lines = [f"{where}{len(self):,} problem(s) in {self.rows_checked:,} rows"]
+        for rec in self.frame.head(200).itertuples(index=False):
+            row = "-" if pd.isna(rec.row) else str(rec.row)
+            lines.append(f"  row {row:>7}  {rec.rule:<16} {rec.message}")
+        if len(self) > 200:
+            lines.append(f"  ... and {len(self) - 200:,} more")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        name = html.escape(self.file or "table")
+        if self.ok:
+            return f"<b>{name}</b>: valid ({self.rows_checked:,} rows checked)"
+        counts = "".join(
+            f"<tr><td>{html.escape(str(k))}</td><td>{v:,}</td></tr>" for k, v in self.summary().items()
+        )
+        return (
+            f"<b>{name}</b>: {len(self):,} problem(s) in {self.rows_checked:,} rows"
+            f"<table><tr><th>rule</th><th>problems</th></tr>{counts}</table>"
+            + self.frame.head(20).to_html(index=False)
+        )
+
+
+def _from_harmonised(table: pd.DataFrame, flow: structures.Dataflow | None) -> pd.DataFrame:
+    """Harmonised columns -> SDMX columns without judging the values (validation does that)."""
+    mapping = structures.column_mapping()
+    to_sdmx = {h: s for h, s in zip(mapping["harmonised"], mapping["sdmx"], strict=True) if h}
+    by_measure = {f.measure: f for f in structures.dataflows().values()}
+    cols: dict[str, Any] = {}
+    if "measure" in table.columns:
+        measure = table["measure"].astype("str")
+        cols["STRUCTURE_ID"] = measure.map(lambda m: by_measure[m].ref if m in by_measure else m)
+    elif flow is not None:
+        measure = pd.Series(flow.measure, index=table.index, dtype="str")
+        cols["STRUCTURE_ID"] = pd.Series(flow.ref, index=table.index, dtype="str")
+    else:
+        measure = pd.Series(np.nan, index=table.index, dtype="str")
+    for h, s in to_sdmx.items():
+        if h in table.columns and h != "measure":
+            cols[s] = table[h]
+    cols.setdefault("FREQ", pd.Series("A", index=table.index, dtype="str"))
+    cols.setdefault("UNIT_MEASURE", measure.map({m: f.unit for m, f in by_measure.items()}))
+    cols.setdefault("CONF_STATUS", pd.Series("F", index=table.index, dtype="str"))
+    rp = measure.isin(["RP_FIRST", "RP_VALID"])
+    for dim in ("REASON", "VALIDITY"):
+        if dim not in cols and rp.any():
+            cols[dim] = pd.Series(np.where(rp, "_T", np.nan), index=table.index).astype("str")
+    return pd.DataFrame(cols, index=table.index)
+
+
+def _prepare(source: Any, flow: structures.Dataflow | None) -> tuple[pd.DataFrame, np.ndarray, str | None, list[str], pd.DataFrame]:
+    if isinstance(source, pd.DataFrame):
+        frame = source
+        if "DATAFLOW" in frame.columns and "STRUCTURE_ID" not in frame.columns:
+            frame = frame.rename(columns={"DATAFLOW": "STRUCTURE_ID"})
+        if "STRUCTURE_ID" in frame.columns:
+            frame = frame.drop(columns=[c for c in ("STRUCTURE", "ACTION") if c in frame.columns])
+        else:
+            frame = _from_harmonised(frame, flow)
+        lines = np.arange(len(frame), dtype=np.int64)
+        return frame.reset_index(drop=True), lines, None, [], pd.DataFrame()
+    raw = registry.read_raw(Path(source))
+    return raw.frame, raw.lines, str(source), raw.notes, raw.rejected
+
+
+def _problems(rows: Any, column: Any, values: Any, rule: str, message: Any) -> pd.DataFrame:
+    n = len(rows)
+    return pd.DataFrame(
+        {
+            "row": pd.array(rows, dtype="Int64"),
+            "column": pd.Series([column] * n if isinstance(column, str) or column is None else list(column), dtype="str"),
+            "value": pd.Series(values, dtype="str") if n else pd.Series([], dtype="str"),
+            "rule": pd.Series([rule] * n, dtype="str"),
+            "message": pd.Series([message] * n if isinstance(message, str) else list(message), dtype="str"),
+        }
+    )
+
+
+def _schema(flows: list[structures.Dataflow], columns: list[str]) -> pa.DataFrameSchema:
+    """The pandera schema generated from the data structures of ``flows``."""
+    allowed = structures.sdmx_columns(flows) if flows else []
+    everywhere = set.intersection(*({d.id for d in f.structure.dimensions} for f in flows)) if flows else set()
+    comps: dict[str, structures.Component] = {}
+    for f in flows:
+        for c in f.structure.components:
+            comps.setdefault(c.id, c)
+    spec: dict[str, pa.Column] = {
+        "STRUCTURE_ID": pa.Column(None, nullable=False, required=True),
+    }
+    for col in allowed:
+        comp = comps[col]
+        checks: list[pa.Check] = []
+        if comp.codelist is not None:
+            if comp.codelist.pattern is not None:
+                checks.append(pa.Check.str_matches(comp.codelist.pattern, name="pattern"))
+            else:
+                checks.append(pa.Check.isin(list(comp.codelist.codes), name="code"))
+        required = comp.role == "measure" or col in everywhere
+        nullable = not (comp.role == "dimension" and col in everywhere)
+        spec[col] = pa.Column(None, checks=checks, nullable=nullable, required=required)
+    if "flags" in columns:
+        spec["flags"] = pa.Column(None, nullable=True, required=False)
+    return pa.DataFrameSchema(spec, strict=True)
+
+
+def _pandera_problems(
+    frame: pd.DataFrame, flows: list[structures.Dataflow], lines: np.ndarray
+) -> pd.DataFrame:
+    schema = _schema(flows, list(frame.columns))
+    checked = frame.drop(columns=[c for c in frame.columns if c in _frame.NUMBER_COLUMNS and c in schema.columns])
+    # Numbers are checked below; pandera sees the text/code columns with line numbers as index.
+    number_cols = [c for c in _frame.NUMBER_COLUMNS if c in schema.columns]
+    schema = schema.remove_columns([c for c in number_cols if c in schema.columns])
+    missing_numbers = [c for c in number_cols if c not in frame.columns and c == "OBS_VALUE"]
+    checked = checked.set_axis(pd.Index(lines), axis=0)
+    try:
+        schema.validate(checked, lazy=True)
+        cases = pd.DataFrame(columns=["column", "check", "failure_case", "index"])
+    except SchemaErrors as err:
+        cases = err.failure_cases
+    comps = {c.id: c for f in flows for c in f.structure.components}
+    out: list[pd.DataFrame] = []
+    for missing in missing_numbers:
+        out.append(_problems([None], missing, [None], "missing_column", f"column {missing} (the observation value) is missing"))
+    if len(cases) == 0:
+        return pd.concat(out) if out else _problems([], None, [], "", [])
+    check = cases["check"].astype("str")
+    col = cases["column"].astype("str")
+    value = cases["failure_case"].astype("str")
+    index = pd.to_numeric(cases["index"], errors="coerce")
+    refs = ", ".join(f.ref for f in flows) or "the COMESA dataflows"
+    sel = check == "column_in_dataframe"
+    if sel.any():
+        names = value[sel]
+        out.append(_problems([None] * int(sel.sum()), names, [None] * int(sel.sum()), "missing_column",
+                             [f"column {c} is missing; it is required by {refs}" for c in names]))
+    sel = check == "column_in_schema"
+    if sel.any():
+        names = value[sel]
+        out.append(_problems([None] * int(sel.sum()), names, [None] * int(sel.sum()), "unknown_column",
+                             [f"column {c} is not a component of {refs}" for c in names]))
+    sel = check == "not_nullable"
+    if sel.any():
+        out.append(_problems(index[sel], col[sel], [None] * int(sel.sum()), "empty",
+                             [f"{c} is empty; every observation needs this dimension" for c in col[sel]]))
+    for name, rule in (("isin", "code"), ("str_matches", "pattern")):
+        sel = check.str.startswith(name)
+        if not sel.any():
+            continue
+        cols = col[sel]
+        vals = value[sel]
+        msgs = []
+        for c, v in zip(cols, vals, strict=True):
+            cl = comps[c].codelist if c in comps else None
+            if c == "TIME_PERIOD":
+                msgs.append(f"malformed time period {v!r}: expected a year (YYYY)")
+            elif rule == "pattern" and cl is not None:
+                msgs.append(f"{c} {v!r} does not match the pattern of {cl.ref} ({cl.pattern})")
+            else:
+                msgs.append(f"{c} code {v!r} is not in code list {cl.ref if cl else c}")
+        out.append(_problems(index[sel], cols, vals, rule, msgs))
+        if "TIME_PERIOD" in set(cols):
+            last = out[-1]
+            out[-1] = last.assign(rule=np.where(last["column"] == "TIME_PERIOD", "time_period", last["rule"]))
+    return pd.concat(out, ignore_index=True) if out else _problems([], None, [], "", [])
+
+
+def _numbers(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Lenient number parse (thousands separators accepted); returns values and bad mask."""
+    if text.dtype.kind in "fiu":
+        values = text.astype("float64")
+        return values, np.zeros(len(text), dtype=bool)
+    s = text.astype("str").str.strip()
+    empty = (s.isna() | (s == "") | s.isin(["NaN", "#N/A"])).to_numpy()
+    values = pd.to_numeric(s.where(~empty, np.nan), errors="coerce").astype("float64")
+    bad = ~empty & values.isna().to_numpy()
+    if bad.any():
+        fixed = pd.to_numeric(s[bad].str.replace(",", "", regex=False), errors="coerce")
+        ok = s[bad].str.match(_frame._THOUSANDS).fillna(False).to_numpy(dtype=bool)
+        idx = np.flatnonzero(bad)[ok]
+        values.iloc[idx] = fixed.to_numpy()[ok]
+        bad[idx] = False
+    return values, bad
+
+
+def _value_problems(frame: pd.DataFrame, lines: np.ndarray) -> tuple[pd.DataFrame, pd.Series]:
+    out: list[pd.DataFrame] = []
+    status = frame["OBS_STATUS"].astype("str") if "OBS_STATUS" in frame.columns else pd.Series(np.nan, index=frame.index, dtype="str")
+    no_status = status.isna().to_numpy()
+    obs = pd.Series(np.nan, index=frame.index)
+    for col in _frame.NUMBER_COLUMNS:
+        if col not in frame.columns:
+            continue
+        values, bad = _numbers(frame[col])
+        raw = frame[col].astype("str")
+        if col == "OBS_VALUE":
+            obs = values
+            nonnum = bad & no_status
+            neg = (values < 0).to_numpy() & no_status
+            empty = values.isna().to_numpy() & ~bad & no_status
+            if nonnum.any():
+                out.append(_problems(lines[nonnum], col, raw[nonnum], "value",
+                                     [f"OBS_VALUE {v!r} is not a number and OBS_STATUS is empty" for v in raw[nonnum]]))
+            if neg.any():
+                out.append(_problems(lines[neg], col, raw[neg], "value",
+                                     [f"OBS_VALUE {v} is negative (a count) and OBS_STATUS is empty" for v in raw[neg]]))
+            if empty.any():
+                out.append(_problems(lines[empty], col, [None] * int(empty.sum()), "missing_value",
+                                     "OBS_VALUE is empty and OBS_STATUS is empty; a missing value needs status M"))
+        else:
+            if bad.any():
+                out.append(_problems(lines[bad], col, raw[bad], "value",
+                                     [f"{col} {v!r} is not a number" for v in raw[bad]]))
+    return (pd.concat(out, ignore_index=True) if out else _problems([], None, [], "", [])), obs
+
+
+def _key_problems(frame: pd.DataFrame, key: list[str], lines: np.ndarray) -> pd.DataFrame:
+    present = [k for k in key if k in frame.columns]
+    dup = frame.duplicated(present, keep="first").to_numpy()
+    if not dup.any():
+        return _problems([], None, [], "", [])
+    groups = frame.groupby(present, sort=False, dropna=False).ngroup().to_numpy()
+    first_pos = pd.Series(np.arange(len(frame))).groupby(groups).transform("first").to_numpy()
+    idx = np.flatnonzero(dup)
+    keys = frame.iloc[idx][present].astype("str").fillna("").agg(".".join, axis=1)
+    msgs = [f"duplicate key {k}: already on row {int(lines[first_pos[i]])}" for k, i in zip(keys, idx, strict=True)]
+    return _problems(lines[idx], "key", keys.to_numpy(), "duplicate_key", msgs)
+
+
+def _total_problems(frame: pd.DataFrame, key: list[str], obs: pd.Series, lines: np.ndarray) -> pd.DataFrame:
+    if "SEX" not in frame.columns:
+        return _problems([], None, [], "", [])
+    others = [k for k in key if k != "SEX" and k in frame.columns]
+    sex = frame["SEX"].astype("str")
+    use = (sex.isin(["M", "F", "_T"]) & obs.notna()).to_numpy()
+    if not use.any():
+        return _problems([], None, [], "", [])
+    sub = frame.loc[use, others]
+    groups = sub.groupby(others, sort=False, dropna=False).ngroup().to_numpy()
+    n = int(groups.max()) + 1
+    vals = obs.to_numpy()[use]
+    s = sex.to_numpy()[use]
+    parts = {}
+    for code in ("M", "F", "_T"):
+        arr = np.full(n, np.nan)
+        hit = s == code
+        arr[groups[hit]] = vals[hit]
+        parts[code] = arr
+    total = parts["_T"]
+    summed = parts["M"] + parts["F"]
+    off = np.abs(summed - total) > np.maximum(TOTAL_ABS_TOL, TOTAL_REL_TOL * np.abs(total))
+    off &= ~np.isnan(summed) & ~np.isnan(total)
+    if not off.any():
+        return _problems([], None, [], "", [])
+    pos = np.flatnonzero(use)[(s == "_T") & off[groups]]
+    t = obs.to_numpy()[pos]
+    g = groups[(s == "_T") & off[groups]]
+    msgs = [
+        f"males + females = {parts['M'][k]:g} + {parts['F'][k]:g} = {summed[k]:g} but the total (_T) is {tv:g}"
+        for k, tv in zip(g, t, strict=True)
+    ]
+    return _problems(lines[pos], "OBS_VALUE", [f"{v:g}" for v in t], "totals", msgs)
+
+
+def _constraint_problems(frame: pd.DataFrame, flows: dict[str, structures.Dataflow], lines: np.ndarray) -> pd.DataFrame:
+    out: list[pd.DataFrame] = []
+    sid = frame["STRUCTURE_ID"].astype("str")
+    known = sid.isin(list(flows))
+    if (~known).any():
+        rows = np.flatnonzero((~known).to_numpy())
+        out.append(_problems(lines[rows], "STRUCTURE_ID", sid.iloc[rows].to_numpy(), "structure",
+                             [f"unknown dataflow {v!r}; expected one of "
+                              + ", ".join(f.ref for f in structures.dataflows().values()) for v in sid.iloc[rows]]))
+    if "COUNTERPART_TYPE" in frame.columns:
+        ct = frame["COUNTERPART_TYPE"].astype("str")
+        allowed = {(f.ref, t) for f in flows.values() for t in f.counterpart_types}
+        pairs = pd.MultiIndex.from_arrays([sid, ct])
+        codes, uniques = pd.factorize(pairs)
+        ok_u = np.array([(a, b) in allowed or not isinstance(b, str) or a not in flows for a, b in uniques], dtype=bool)
+        bad = ~ok_u[codes] if len(uniques) else np.zeros(len(frame), dtype=bool)
+        # Codes outside CL_COUNTERPART_TYPE are already reported by the code check.
+        from migdata.harmonised import COUNTERPART_TYPES
+
+        bad &= ct.isin(list(COUNTERPART_TYPES)).to_numpy()
+        if bad.any():
+            rows = np.flatnonzero(bad)
+            out.append(_problems(lines[rows], "COUNTERPART_TYPE", ct.iloc[rows].to_numpy(), "constraint",
+                                 [f"{c} is not a breakdown of {s} (allowed: {', '.join(flows[s].counterpart_types)})"
+                                  for s, c in zip(sid.iloc[rows], ct.iloc[rows], strict=True)]))
+    for dim in ("REASON", "VALIDITY"):
+        if dim not in frame.columns:
+            continue
+        has = {f.ref for f in flows.values() if dim in {d.id for d in f.structure.dimensions}}
+        need = sid.isin(list(has)).to_numpy()
+        empty = frame[dim].isna().to_numpy()
+        rows = np.flatnonzero(need & empty)
+        if len(rows):
+            out.append(_problems(lines[rows], dim, [None] * len(rows), "empty",
+                                 f"{dim} is empty; every permit observation needs this dimension"))
+        rows = np.flatnonzero(~need & ~empty & known.to_numpy())
+        if len(rows):
+            out.append(_problems(lines[rows], dim, frame[dim].iloc[rows].astype("str").to_numpy(), "constraint",
+                                 f"{dim} must be empty: the dataflow has no {dim} dimension"))
+    return pd.concat(out, ignore_index=True) if out else _problems([], None, [], "", [])
+
+
+def validate(source: Any, dataflow: Any = None) -> ValidationReport:
+    """Check a file or table against the COMESA data structures; collect every problem.
+
+    Parameters
+    ----------
+    source
+        A path (any format :func:`migdata.exchange.read` accepts) or a DataFrame with
+        harmonised columns or SDMX columns.
+    dataflow
+        Optional dataflow every row must belong to.
+
+    Returns
+    -------
+    ValidationReport
+        One row per problem: missing or unknown columns, codes not in code lists, malformed
+        time periods, dataflow constraints, duplicate keys, non-numeric or negative values
+        without a status, totals that do not add up (M + F = _T where all three are given).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"measure": ["IMM"] * 3, "ref_area": ["KEN"] * 3,
+    ...     "counterpart_area": ["UGA"] * 3, "counterpart_type": ["CITIZENSHIP"] * 3,
+    ...     "sex": ["M", "F", "_T"], "age": ["_T"] * 3, "time_period": ["2020", "2020", "20X0"],
+    ...     "obs_value": [10.0, 12.0, 25.0]})
+    >>> report = validate(t)
+    >>> report.ok, report.to_frame()["rule"].tolist()
+    (False, ['time_period'])
+    >>> validate(t.assign(time_period="2020"))["rule"].tolist()
+    ['totals']
+    """
+    flow = structures.dataflow(dataflow) if dataflow is not None else None
+    try:
+        frame, lines, file, notes, rejected = _prepare(source, flow)
+    except InputError as err:
+        report = _problems([err.row], err.column, [err.value], "readable", err.reason)
+        return ValidationReport(report, file=str(source), rows_checked=0)
+    all_flows = {f.ref: f for f in structures.dataflows().values()}
+    problems: list[pd.DataFrame] = []
+    if "STRUCTURE_ID" not in frame.columns:
+        problems.append(_problems([None], "STRUCTURE_ID", [None], "missing_column",
+                                  "no STRUCTURE_ID (or DATAFLOW / measure) column: the dataflow of the rows is unknown"))
+        refs: list[str] = []
+    else:
+        refs = sorted(r for r in pd.unique(frame["STRUCTURE_ID"].astype("str")) if r in all_flows)
+    if flow is not None:
+        refs = [flow.ref]
+        if "STRUCTURE_ID" in frame.columns:
+            other = (frame["STRUCTURE_ID"].astype("str") != flow.ref).to_numpy()
+            if other.any():
+                problems.append(_problems(lines[other], "STRUCTURE_ID", frame["STRUCTURE_ID"][other].astype("str"), "structure",
+                                          f"expected only dataflow {flow.ref}"))
+    flows = [all_flows[r] for r in refs]
+    if not flows:
+        flows = list(all_flows.values())
+    problems.append(_pandera_problems(frame, flows, lines))
+    if "STRUCTURE_ID" in frame.columns:
+        problems.append(_constraint_problems(frame, all_flows if flow is None else {flow.ref: flow}, lines))
+    if "OBS_VALUE" in frame.columns:
+        value_report, obs = _value_problems(frame, lines)
+        problems.append(value_report)
+    else:
+        obs = pd.Series(np.nan, index=frame.index)
+    key = ["STRUCTURE_ID", *_frame.dimension_ids(flows)]
+    problems.append(_key_problems(frame, key, lines))
+    problems.append(_total_problems(frame, key, obs, lines))
+    if len(rejected):
+        problems.append(_problems(rejected["row"].to_numpy(), None, [None] * len(rejected), "rejected_by_reader",
+                                  rejected["reason"].astype("str").to_numpy()))
+    report = pd.concat([p for p in problems if len(p)], ignore_index=True) if any(len(p) for p in problems) else _problems([], None, [], "", [])
+    report = report.sort_values(["row", "column", "rule"], na_position="first", kind="stable").reset_index(drop=True)
+    return ValidationReport(report, file=file, rows_checked=len(frame), notes=notes)
