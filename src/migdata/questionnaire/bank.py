@@ -827,15 +827,17 @@ def item_level(item: Item, value: str) -> int | None:
     >>> item_level(get_item("COM.110"), "nationals;foreigners")
     1
     """
-    if not item.scored or value == "":
+    if not item.scored:
+        return None
+    if item.type == "multiple":  # an empty selection is an answer: nothing ticked
+        ticked = {v for v in value.split(";") if v}
+        share = len(ticked & {o.code for o in item.options}) / len(item.options)
+        return math.floor(3 * share + 0.5)
+    if value == "":
         return None
     if item.type == "choice":
         opt = item.option(value)
         return None if opt is None else opt.level
-    if item.type == "multiple":
-        ticked = {v for v in value.split(";") if v}
-        share = len(ticked & {o.code for o in item.options}) / len(item.options)
-        return math.floor(3 * share + 0.5)
     if item.type in ("number", "months"):
         try:
             x = float(value)

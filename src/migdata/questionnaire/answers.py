@@ -1,0 +1,932 @@
+"""Reading a returned questionnaire: the Excel workbook or a KoboToolbox/ODK CSV export.
+
+Owns :func:`read_answers` and :class:`Answers`: answers are found by the hidden row keys,
+else by item id or question text in any language; labels in any of the four languages,
+option codes and durations typed as text are understood; every problem is reported with
+its sheet and cell, nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import math
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cache, partial
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from migdata.errors import InputError
+from migdata.questionnaire import bank
+from migdata.questionnaire._layout import (
+    KEY_HEADER,
+    KEY_RE,
+    LISTS_SHEET,
+    META_SHEET,
+    make_key,
+    normalise,
+)
+
+__all__ = ["Answers", "parse_duration", "read_answers"]
+
+TABLE_COLUMNS = [
+    "country",
+    "module",
+    "source_id",
+    "item_id",
+    "raw",
+    "value",
+    "level",
+    "status",
+    "sheet",
+    "cell",
+    "comment",
+]
+PROBLEM_COLUMNS = ["sheet", "cell", "item_id", "value", "message"]
+MAX_BYTES = 20_000_000  # a filled questionnaire is ~100 kB; beyond this it is not one
+MAX_ROWS = 5_000  # per sheet; the largest module sheet has under 200 rows
+
+
+@dataclass
+class Answers:
+    """Answers of one country to the metadata questionnaire.
+
+    Attributes
+    ----------
+    country, language, bank_version, file
+        Where the answers come from.
+    table
+        One row per (module, source, item): country, module, source_id ("" for module
+        items), item_id, raw (as typed), value (option code(s) joined by ";", number, ISO
+        date or text, as a string), level (Int64 0-3, NA when unscored or unanswered),
+        status (answered, not_applicable, dont_know, missing), sheet, cell, comment.
+    problems
+        One row per problem: sheet, cell, item_id, value, message.
+    """
+
+    country: str
+    language: str
+    table: pd.DataFrame
+    problems: pd.DataFrame
+    bank_version: str = ""
+    file: str = ""
+
+    def profiles(self) -> list[Any]:
+        """The answers as :class:`~migdata.sources.profile.SourceProfile` facts, one per source."""
+        from migdata.questionnaire.facts import profiles
+
+        return profiles(self)
+
+    def summary(self) -> pd.DataFrame:
+        """Count of items by module and status."""
+        return (
+            self.table.groupby(["module", "status"], sort=False)
+            .size()
+            .unstack(fill_value=0)
+            .reindex(columns=["answered", "dont_know", "not_applicable", "missing"], fill_value=0)
+        )
+
+    def _repr_html_(self) -> str:
+        head = (
+            f"<p><b>Questionnaire answers</b>: country {html.escape(self.country)}, "
+            f"language {html.escape(self.language)}, bank version "
+            f"{html.escape(self.bank_version)}, {len(self.table)} items, "
+            f"{len(self.problems)} problem(s)</p>"
+        )
+        body = self.summary().to_html()
+        if len(self.problems):
+            body += "<p><b>Problems</b></p>" + self.problems.head(20).to_html(index=False)
+        return head + body
+
+    def __repr__(self) -> str:
+        return (
+            f"Answers(country={self.country!r}, language={self.language!r}, "
+            f"items={len(self.table)}, problems={len(self.problems)})"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Understanding one typed answer
+
+
+@cache
+def _special_index() -> dict[str, str]:
+    lab = bank.labels()
+    out = {}
+    for code in ("na", "dk"):
+        for text in lab["special"][code].values():
+            out[normalise(text)] = code
+        for text in lab["special_aliases"][code]:
+            out[normalise(text)] = code
+    return out
+
+
+@cache
+def _yes_no_index() -> dict[str, bool]:
+    out = {"x": True, "1": True, "true": True, "✓": True, "0": False, "false": False}
+    for opt in bank.labels()["option_sets"]["yes_no"]:
+        for lang in bank.LANGUAGES:
+            out[normalise(opt[lang])] = opt["code"] == "yes"
+        out[normalise(opt["code"])] = opt["code"] == "yes"
+    return out
+
+
+@cache
+def _option_index(item_id: str) -> dict[str, str]:
+    it = bank.get_item(item_id)
+    out: dict[str, str] = {}
+    for opt in it.options:
+        out[normalise(opt.code)] = opt.code
+        for text in opt.labels.values():
+            out.setdefault(normalise(text), opt.code)
+    return out
+
+
+@cache
+def _duration_words() -> tuple[dict[str, float], dict[str, float], set[str], set[str]]:
+    lab = bank.labels()
+    units = {normalise(w): float(k) for k, words in lab["duration_units"].items() for w in words}
+    numbers = {normalise(w): float(k) for k, words in lab["number_words"].items() for w in words}
+    permanent = {normalise(w) for w in lab["permanent_words"]}
+    none = {normalise(w) for w in lab["no_minimum_words"]}
+    return units, numbers, permanent, none
+
+
+_ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+_NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+
+
+def _to_float(text: str) -> float | None:
+    t = text.translate(_ARABIC_DIGITS).strip().replace("\u00a0", "").replace(" ", "")
+    t = t.rstrip("%")
+    if _NUMBER.match(t):
+        return float(t.replace(",", "."))
+    return None
+
+
+def parse_duration(text: Any) -> float | None:
+    """Months from a duration typed as text; None when it cannot be read with certainty.
+
+    Understands numbers with units in the four languages ("12 mois", "6 meses", "1 year",
+    "un an", "3 semaines", "6 أشهر"), sums ("1 an et 6 mois"), "permanent" (60 months, as in
+    the duration-factor tables) and "no minimum" (0).
+
+    Examples
+    --------
+    >>> [parse_duration(t) for t in ["12 mois", "un an", "6 meses", "permanent", "1 year"]]
+    [12.0, 12.0, 6.0, 60.0, 12.0]
+    >>> parse_duration("1 an et 6 mois"), parse_duration("six months and one day")
+    (18.0, 6.0)
+    >>> parse_duration("depends on the permit") is None
+    True
+    """
+    if isinstance(text, bool):
+        return None
+    if isinstance(text, int | float):
+        return float(text) if math.isfinite(text) else None
+    raw = str(text).translate(_ARABIC_DIGITS)
+    direct = _to_float(raw)
+    if direct is not None:
+        return direct
+    units, numbers, permanent, none = _duration_words()
+    norm = normalise(raw)
+    if norm in permanent:
+        return 60.0
+    if norm in none:
+        return 0.0
+    tokens = []
+    for tok in re.findall(r"\d+(?:[.,]\d+)?|[^\s\d]+", raw.casefold()):
+        if tok[0].isdigit():
+            tokens.append(tok.replace(",", "."))
+        else:
+            tokens.extend(normalise(tok).split())
+    # Multi-word number words ("dix huit", "اثنا عشر") become one number token.
+    joined = " ".join(tokens)
+    for phrase in sorted((w for w in numbers if " " in w), key=len, reverse=True):
+        joined = re.sub(rf"(?<!\S){re.escape(phrase)}(?!\S)", repr(numbers[phrase]), joined)
+    tokens = joined.split()
+    total = 0.0
+    found = False
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        value = float(tok) if re.fullmatch(r"\d+(?:\.\d+)?", tok) else None
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if value is None and tok in numbers and nxt in units:
+            value = numbers[tok]
+        if value is not None:
+            if nxt in units:
+                total += value * units[nxt]
+                i += 2
+            else:
+                total += value  # a bare number is months
+                i += 1
+            found = True
+            continue
+        if tok in permanent:
+            return 60.0
+        i += 1
+    if not found:
+        return None
+    # "six months and one day" is the UN 2021 rule of six months: keep one decimal.
+    return float(round(total, 1))
+
+
+def _fmt_number(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(round(float(x), 6))
+
+
+@dataclass
+class _Parsed:
+    status: str  # answered, not_applicable, dont_know, missing
+    value: str = ""
+    problem: str | None = None
+
+
+def _blank(raw: Any) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def _raw_text(raw: Any) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, datetime):
+        return raw.date().isoformat() if raw.time() == datetime.min.time() else raw.isoformat()
+    if isinstance(raw, date):
+        return raw.isoformat()
+    if isinstance(raw, float):
+        return _fmt_number(raw)
+    return str(raw).strip()
+
+
+def _is_formula(raw: Any) -> bool:
+    return isinstance(raw, str) and raw.startswith("=") and len(raw) > 1
+
+
+def parse_answer(it: bank.Item, raw: Any) -> _Parsed:
+    """Status and value of one typed answer to item ``it`` (not for option sub-rows)."""
+    if _blank(raw):
+        return _Parsed("missing")
+    if _is_formula(raw):
+        return _Parsed(
+            "missing", problem="a formula in an answer cell is not evaluated; type the value"
+        )
+    if isinstance(raw, str):
+        special = _special_index().get(normalise(raw))
+        if special:
+            return _Parsed("not_applicable" if special == "na" else "dont_know")
+    if it.type == "choice":
+        if isinstance(raw, bool) and {o.code for o in it.options} >= {"yes", "no"}:
+            return _Parsed("answered", "yes" if raw else "no")
+        code = _option_index(it.id).get(normalise(_raw_text(raw)))
+        if code is None:
+            labels = ", ".join(repr(o.labels["en"]) for o in it.options)
+            return _Parsed(
+                "missing",
+                problem=f"expected one of {labels} (in any of the four languages) or its code",
+            )
+        return _Parsed("answered", code)
+    if it.type == "multiple":
+        codes = _parse_multiple(it, _raw_text(raw))
+        if codes is None:
+            return _Parsed(
+                "missing",
+                problem="expected Yes/No on the option lines, "
+                "or option codes or labels separated by ';'",
+            )
+        return _Parsed("answered", ";".join(codes))
+    if it.type in ("number", "months"):
+        if isinstance(raw, bool):
+            x = None
+        elif isinstance(raw, int | float):
+            x = float(raw)
+        elif it.type == "months":
+            x = parse_duration(raw)
+        else:
+            x = _to_float(str(raw))
+        if x is None or not math.isfinite(x) or x < 0:
+            what = (
+                "a number of months (0 = no minimum, 'permanent' = 60)"
+                if it.type == "months"
+                else "a non-negative number"
+            )
+            return _Parsed("missing", problem=f"expected {what}")
+        return _Parsed("answered", _fmt_number(x))
+    if it.type == "date":
+        d = _parse_date(raw)
+        if d is None:
+            return _Parsed("missing", problem="expected a date such as 2024-01-01")
+        return _Parsed("answered", d)
+    return _Parsed("answered", _raw_text(raw))
+
+
+def _parse_multiple(it: bank.Item, text: str) -> list[str] | None:
+    index = _option_index(it.id)
+    whole = index.get(normalise(text))
+    if whole:
+        return [whole]
+    for sep in (";", ",", "\n"):
+        if sep in text:
+            parts = [p for p in (s.strip() for s in text.split(sep)) if p]
+            break
+    else:
+        parts = text.split()  # ODK/Kobo export: codes separated by spaces
+    codes = [index.get(normalise(p)) for p in parts]
+    if not parts or any(c is None for c in codes):
+        return None
+    chosen = set(codes)
+    return [o.code for o in it.options if o.code in chosen]
+
+
+def _parse_date(raw: Any) -> str | None:
+    if isinstance(raw, datetime):
+        return raw.date().isoformat()
+    if isinstance(raw, date):
+        return raw.isoformat()
+    text = str(raw).strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            return datetime.strptime(text, fmt).date().isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Assembling the table
+
+
+@dataclass
+class _Cell:
+    raw: Any
+    sheet: str
+    cell: str
+    comment: str = ""
+
+
+@dataclass
+class _Collected:
+    cells: dict[str, _Cell] = field(default_factory=dict)  # key -> cell
+    sources: dict[str, list[str]] = field(default_factory=dict)  # module -> source ids in order
+    problems: list[dict[str, Any]] = field(default_factory=list)
+
+    def add_source(self, module: str, source_id: str) -> None:
+        lst = self.sources.setdefault(module, [])
+        if source_id and source_id not in lst:
+            lst.append(source_id)
+
+    def problem(self, sheet: str, cell: str, item_id: str, value: Any, message: str) -> None:
+        self.problems.append(
+            {
+                "sheet": sheet,
+                "cell": cell,
+                "item_id": item_id,
+                "value": _raw_text(value),
+                "message": message,
+            }
+        )
+
+
+def _assemble(col: _Collected, country: str) -> pd.DataFrame:
+    """The answers table from the collected cells: every item of every source block."""
+    records: list[dict[str, Any]] = []
+    for module in bank.MODULES:
+        if module not in col.sources:
+            continue
+        module_items, common = bank.module_items(module)
+        blocks: list[tuple[str, list[bank.Item]]] = [("", module_items)]
+        for sid in col.sources[module]:
+            if sid:
+                blocks.append((sid, common))
+        module_values: dict[str, _Parsed] = {}
+        for sid, its in blocks:
+            keys = [make_key(module, sid, it.id) for it in its]
+            touched = any(k in col.cells and not _blank(col.cells[k].raw) for k in keys) or any(
+                k2.startswith(k + "#") and not _blank(c.raw)
+                for k in keys
+                for k2, c in col.cells.items()
+            )
+            if sid and not touched:
+                continue  # an unused source block: the office has fewer sources
+            parsed: dict[str, _Parsed] = {}
+            rows: dict[str, dict[str, Any]] = {}
+            for it in its:
+                key = make_key(module, sid, it.id)
+                cell = col.cells.get(key)
+                p = parse_answer(it, cell.raw if cell else None)
+                if it.type == "multiple" and p.status == "missing" and p.problem is None:
+                    p = _from_option_rows(it, module, sid, col)
+                if p.problem:
+                    where = cell or _option_cell(col, key)
+                    col.problem(
+                        where.sheet if where else module,
+                        where.cell if where else "",
+                        it.id,
+                        cell.raw if cell else "",
+                        p.problem,
+                    )
+                parsed[it.id] = p
+                rows[it.id] = {
+                    "country": country,
+                    "module": module,
+                    "source_id": sid,
+                    "item_id": it.id,
+                    "raw": _raw_text(cell.raw) if cell else _option_raw(col, key),
+                    "value": p.value,
+                    "status": p.status,
+                    "sheet": cell.sheet if cell else (module if _option_cell(col, key) else ""),
+                    "cell": cell.cell if cell else "",
+                    "comment": cell.comment if cell else "",
+                }
+            if not sid:
+                module_values = parsed
+            scope = {**module_values, **parsed}
+            for it in its:
+                row = rows[it.id]
+                p = parsed[it.id]
+                if (
+                    it.applies_if is not None
+                    and p.status == "missing"
+                    and not p.problem
+                    and it.applies_if.evaluate(partial(_lookup, scope)) is False
+                ):
+                    row["status"] = "not_applicable"
+                row["level"] = bank.item_level(it, p.value) if p.status == "answered" else None
+                records.append(row)
+    out = pd.DataFrame(
+        records, columns=[*TABLE_COLUMNS[:6], "status", "sheet", "cell", "comment", "level"]
+    )
+    out["level"] = pd.array(out["level"].tolist(), dtype="Int64")
+    for c in (
+        "country",
+        "module",
+        "source_id",
+        "item_id",
+        "raw",
+        "value",
+        "status",
+        "sheet",
+        "cell",
+        "comment",
+    ):
+        out[c] = out[c].astype("string").fillna("")
+    return out[TABLE_COLUMNS]
+
+
+def _lookup(scope: dict[str, _Parsed], name: str) -> frozenset[str] | float | str | None:
+    p = scope.get(name)
+    if p is None or p.status != "answered":
+        return None
+    it = bank.get_item(name)
+    if it.type == "multiple":
+        return frozenset(v for v in p.value.split(";") if v)
+    if it.type in ("number", "months"):
+        return float(p.value)
+    return p.value
+
+
+def _option_cell(col: _Collected, key: str) -> _Cell | None:
+    for k, c in col.cells.items():
+        if k.startswith(key + "#"):
+            return c
+    return None
+
+
+def _option_raw(col: _Collected, key: str) -> str:
+    parts = [
+        f"{k.split('#', 1)[1]}={_raw_text(c.raw)}"
+        for k, c in col.cells.items()
+        if k.startswith(key + "#") and not _blank(c.raw)
+    ]
+    return "; ".join(parts)
+
+
+def _from_option_rows(it: bank.Item, module: str, sid: str, col: _Collected) -> _Parsed:
+    """A multiple-choice answer from its Yes/No option rows."""
+    key = make_key(module, sid, it.id)
+    ticked: list[str] = []
+    any_answer = False
+    for opt in it.options:
+        cell = col.cells.get(f"{key}#{opt.code}")
+        if cell is None or _blank(cell.raw):
+            continue
+        any_answer = True
+        if _is_formula(cell.raw):
+            col.problem(
+                cell.sheet,
+                cell.cell,
+                it.id,
+                cell.raw,
+                "a formula in an answer cell is not evaluated; type Yes or No",
+            )
+            continue
+        raw = cell.raw
+        yes = raw if isinstance(raw, bool) else _yes_no_index().get(normalise(_raw_text(raw)))
+        if yes is None:
+            col.problem(
+                cell.sheet,
+                cell.cell,
+                it.id,
+                raw,
+                f"option '{opt.labels['en']}': expected Yes or No (in any of the four languages)",
+            )
+            continue
+        if yes:
+            ticked.append(opt.code)
+    if not any_answer:
+        return _Parsed("missing")
+    return _Parsed("answered", ";".join(ticked))
+
+
+# ---------------------------------------------------------------------------------------------
+# Excel
+
+
+@cache
+def _text_index() -> dict[str, str]:
+    """Normalised question text (any language) -> item id."""
+    out: dict[str, str] = {}
+    for it in bank.all_items():
+        for text in it.text.values():
+            out.setdefault(normalise(text), it.id)
+    return out
+
+
+@cache
+def _header_words() -> dict[str, str]:
+    ui = bank.labels()["ui"]
+    out = {normalise(KEY_HEADER): "key"}
+    for col in ("id", "question", "help", "answer", "expected", "comment"):
+        for text in ui[f"col_{col}"].values():
+            out[normalise(text)] = col
+    return out
+
+
+def _col_letter(i: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return str(get_column_letter(i + 1))
+
+
+def _open_workbook(path: Path) -> Any:
+    import openpyxl
+
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise InputError(
+            f"the file is {size / 1e6:.1f} MB; a questionnaire workbook is well under "
+            f"{MAX_BYTES / 1e6:.0f} MB: is this the right file?",
+            file=str(path),
+        )
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputError(
+            "this is an old-format Excel (.xls) file; open it in Excel and save it as .xlsx",
+            file=str(path),
+        )
+    if not head.startswith(b"PK"):
+        raise InputError(
+            "not an .xlsx workbook (the file does not start like an Excel file); expected the "
+            "questionnaire workbook or a CSV export",
+            file=str(path),
+        )
+    try:
+        # read_only streams the sheets (bounded memory on huge files); data_only=False keeps
+        # formulas as text so they are reported, never evaluated.
+        return openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except Exception as err:  # openpyxl raises many unrelated types on broken archives
+        raise InputError(
+            f"the workbook cannot be opened ({type(err).__name__}: {err}); it may be damaged: "
+            "open and save it again in Excel",
+            file=str(path),
+        ) from None
+
+
+def _rows(ws: Any, sheet: str, path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    for n, values in enumerate(ws.iter_rows(values_only=True), start=1):
+        if n > MAX_ROWS:
+            raise InputError(
+                f"more than {MAX_ROWS} rows: not a questionnaire sheet (the largest has about 200)",
+                file=str(path),
+                sheet=sheet,
+            )
+        yield n, values
+
+
+def _read_meta(wb: Any, path: Path) -> tuple[dict[str, str], dict[str, tuple[str, int]]]:
+    info: dict[str, str] = {}
+    keys: dict[str, tuple[str, int]] = {}
+    if META_SHEET not in wb.sheetnames:
+        return info, keys
+    for _, row in _rows(wb[META_SHEET], META_SHEET, path):
+        if not row or row[0] is None:
+            continue
+        if len(row) >= 3 and row[2] is not None and isinstance(row[1], int | float):
+            keys[str(row[2])] = (str(row[0]), int(row[1]))
+        elif len(row) >= 2 and row[1] is not None:
+            info[str(row[0])] = str(row[1])
+    return info, keys
+
+
+def _check_version(found: str, path: Path, col: _Collected) -> None:
+    current = bank.bank_version()
+    if not found:
+        col.problem(
+            META_SHEET,
+            "",
+            "",
+            "",
+            "the workbook records no questionnaire version; "
+            f"read as version {current} by matching question texts",
+        )
+        return
+    if found.split(".")[0] != current.split(".")[0]:
+        raise InputError(
+            f"this workbook is questionnaire version {found}; this migdata reads version "
+            f"{current}: send the office a new template (migdata questionnaire template)",
+            file=str(path),
+            sheet=META_SHEET,
+            value=found,
+        )
+    if found != current:
+        col.problem(
+            META_SHEET,
+            "",
+            "",
+            found,
+            f"workbook of questionnaire version {found}, read with version {current}",
+        )
+
+
+def _read_xlsx(path: Path) -> Answers:
+    wb = _open_workbook(path)
+    try:
+        col = _Collected()
+        info, _meta_keys = _read_meta(wb, path)
+        _check_version(info.get("bank_version", ""), path, col)
+        country = info.get("country", "")
+        language = info.get("language", "")
+        for sheet in wb.sheetnames:
+            if sheet in (META_SHEET, LISTS_SHEET):
+                continue
+            module = sheet.strip().upper()
+            if module not in bank.MODULES:
+                if not country:
+                    country = _country_from_instructions(wb[sheet], sheet, path) or country
+                continue  # instructions and extra sheets carry no answers
+            _read_module_sheet(wb[sheet], sheet, module, path, col)
+    finally:
+        wb.close()
+    if not country:
+        col.problem("", "", "", "", "the workbook does not say which country answered")
+    if not language:
+        language = "en"
+    table = _assemble(col, country)
+    problems = pd.DataFrame(col.problems, columns=PROBLEM_COLUMNS).astype("string")
+    return Answers(country, language, table, problems, info.get("bank_version", ""), str(path))
+
+
+def _country_from_instructions(ws: Any, sheet: str, path: Path) -> str | None:
+    names = {normalise(t) for t in bank.labels()["ui"]["country"].values()}
+    for _, row in _rows(ws, sheet, path):
+        if len(row) >= 2 and row[0] is not None and normalise(row[0]) in names and row[1]:
+            return str(row[1]).strip().upper()
+    return None
+
+
+def _read_module_sheet(ws: Any, sheet: str, module: str, path: Path, col: _Collected) -> None:
+    cols = {"id": 0, "question": 1, "answer": 3, "comment": 5, "key": 6}
+    words = _header_words()
+    current_source = ""
+    last_multiple: str | None = None
+    col.sources.setdefault(module, [])
+    for r, row in _rows(ws, sheet, path):
+        cells = list(row)
+        # The header row tells where the columns are (an office may have inserted one).
+        found = {
+            words[normalise(v)]: j
+            for j, v in enumerate(cells)
+            if isinstance(v, str) and normalise(v) in words
+        }
+        if "answer" in found and ("question" in found or "key" in found):
+            cols.update(found)
+            continue
+
+        def get(name: str, cells: list[Any] = cells) -> Any:
+            j = cols.get(name)
+            return cells[j] if j is not None and j < len(cells) else None
+
+        answer, key_text = get("answer"), get("key")
+        cell_ref = f"{_col_letter(cols['answer'])}{r}"
+        comment = _raw_text(get("comment"))
+        m = KEY_RE.match(str(key_text).strip()) if isinstance(key_text, str) else None
+        if m:
+            mod, sid, item_id, option = m["module"], m["source"], m["item"], m["option"]
+            if item_id == "#source":
+                current_source = sid
+                col.add_source(mod, sid)
+                continue
+            if item_id not in _known_ids():
+                col.problem(
+                    sheet,
+                    cell_ref,
+                    item_id,
+                    answer,
+                    "unknown item: not in this version of the questionnaire",
+                )
+                continue
+            if sid:
+                col.add_source(mod, sid)
+            key: str | None = make_key(mod, sid, item_id, option)
+        else:
+            key = _match_row(module, get("id"), get("question"), current_source, last_multiple)
+            if key is None:
+                header = _source_in_header(get("id"))
+                if header:
+                    current_source = header
+                    col.add_source(module, header)
+                elif not _blank(answer):
+                    col.problem(
+                        sheet,
+                        cell_ref,
+                        "",
+                        answer,
+                        "answer on a row that matches no question "
+                        "(no item id, unknown question text)",
+                    )
+                continue
+        assert key is not None
+        km = KEY_RE.match(key)
+        assert km is not None
+        if km["option"] is None and bank.get_item(km["item"]).type == "multiple":
+            last_multiple = key
+        if key in col.cells:
+            prev = col.cells[key]
+            col.problem(
+                sheet,
+                cell_ref,
+                km["item"],
+                answer,
+                f"the same question appears twice (also cell {prev.cell}); "
+                "the first answer is kept",
+            )
+            continue
+        col.cells[key] = _Cell(answer, sheet, cell_ref, comment)
+
+
+@cache
+def _known_ids() -> frozenset[str]:
+    return frozenset(it.id for it in bank.all_items())
+
+
+_SOURCE_ID_IN_HEADER = re.compile(r"\(([A-Z]{3}-[^()\s]+)\)")
+
+
+def _source_in_header(text: Any) -> str | None:
+    if not isinstance(text, str):
+        return None
+    m = _SOURCE_ID_IN_HEADER.search(text)
+    return m.group(1) if m else None
+
+
+def _match_row(
+    module: str, id_text: Any, question: Any, source: str, last_multiple: str | None
+) -> str | None:
+    """Key of a row that lost its hidden key: by item id, question text or option label."""
+    item_id = None
+    if isinstance(id_text, str) and id_text.strip() in _known_ids():
+        item_id = id_text.strip()
+    elif question is not None:
+        item_id = _text_index().get(normalise(question))
+    if item_id is not None:
+        it = bank.get_item(item_id)
+        if it.module not in (module, "COM"):
+            return None
+        return make_key(module, source if it.per_source else "", item_id)
+    if last_multiple and isinstance(question, str):
+        km = KEY_RE.match(last_multiple)
+        assert km is not None
+        code = _option_index(km["item"]).get(normalise(question.lstrip(" •")))
+        if code:
+            return f"{last_multiple}#{code}"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# KoboToolbox / ODK CSV
+
+_CSV_ITEM = re.compile(
+    r"(?:^|/)(?:(?P<rmod>STK|IMM|EMI|NAB|RP)_sources(?:\[(?P<n>\d+)\]|_(?P<n2>\d+))?/)?"
+    r"(?P<mod>STK|IMM|EMI|NAB|RP)_(?P<com>COM_)?(?P<num>\d{3})$"
+)
+
+
+def _read_csv(path: Path) -> Answers:
+    if path.stat().st_size > MAX_BYTES:
+        raise InputError(f"the file is larger than {MAX_BYTES / 1e6:.0f} MB", file=str(path))
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = path.read_bytes().decode("latin-1")
+    if not text.strip():
+        raise InputError("the CSV file is empty", file=str(path))
+    try:
+        dialect = csv.Sniffer().sniff(text[:5000], delimiters=",;\t")
+        delim = dialect.delimiter
+    except csv.Error:
+        delim = ","
+    records = list(csv.reader(text.splitlines(), delimiter=delim))
+    header, data = records[0], [r for r in records[1:] if any(c.strip() for c in r)]
+    if not data:
+        raise InputError("the CSV export has a header but no submission", file=str(path))
+    col = _Collected()
+    name = path.name
+    if len(data) > 1:
+        col.problem(
+            name, "", "", len(data), f"{len(data)} submissions in one file; the last one is read"
+        )
+    row = data[-1]
+    values = dict(zip(header, row, strict=False))
+    norm = {h.split("/")[-1].lower(): v for h, v in values.items()}
+    country = (norm.get("country") or "").strip().upper()
+    version = (norm.get("bank_version") or "").strip()
+    _check_version(version, path, col)
+    language = (norm.get("language") or "en").strip() or "en"
+    for j, h in enumerate(header):
+        m = _CSV_ITEM.search(h.strip())
+        if not m:
+            continue
+        mod = m["mod"]
+        raw = values.get(h, "")
+        item_id = f"{'COM' if m['com'] else mod}.{m['num']}"
+        cell = f"{_col_letter(j)}{len(records) if len(data) else 2}"
+        if item_id not in _known_ids():
+            if raw.strip():
+                col.problem(
+                    name, h, item_id, raw, "unknown item: not in this version of the questionnaire"
+                )
+            continue
+        sid = ""
+        if m["com"]:
+            n = m["n"] or m["n2"] or "1"
+            sid = f"{country or 'XXX'}-{mod}-S{n}"
+            col.add_source(mod, sid)
+        col.sources.setdefault(mod, [])
+        col.cells[make_key(mod, sid, item_id)] = _Cell(raw, name, cell)
+    if not col.sources:
+        raise InputError(
+            "no questionnaire columns found (expected names such as STK_010 or "
+            "STK_sources[1]/STK_COM_010, as in the XLSForm export)",
+            file=str(path),
+        )
+    table = _assemble(col, country)
+    problems = pd.DataFrame(col.problems, columns=PROBLEM_COLUMNS).astype("string")
+    return Answers(country, language, table, problems, version, str(path))
+
+
+def read_answers(path: str | Path) -> Answers:
+    """Read a returned questionnaire: the Excel workbook or a KoboToolbox/ODK CSV export.
+
+    Parameters
+    ----------
+    path
+        ``.xlsx`` workbook written by :func:`write_template` (after any real-world editing),
+        or the ``.csv`` export of a KoboToolbox/ODK form made with :func:`to_xlsform`.
+
+    Returns
+    -------
+    Answers
+        ``.table`` (one row per item and source), ``.problems`` (sheet, cell, item, value,
+        message), ``.country``, ``.language``, ``.profiles()``.
+
+    Raises
+    ------
+    InputError
+        A file that is not a readable workbook or CSV, too large, or of another major
+        questionnaire version.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from migdata.questionnaire.template import write_template
+    >>> path = write_template(tempfile.mkdtemp() + "/q.xlsx", lang="fr", country="RWA")
+    >>> ans = read_answers(path)
+    >>> ans.country, ans.language, set(ans.table["status"])
+    ('RWA', 'fr', {'missing'})
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("no such file", file=str(p))
+    if p.suffix.lower() in (".csv", ".txt", ".tsv"):
+        return _read_csv(p)
+    try:
+        return _read_xlsx(p)
+    except zipfile.BadZipFile as err:
+        raise InputError(f"the workbook is damaged ({err})", file=str(p)) from None
