@@ -31,9 +31,17 @@ def schema(frame: pd.DataFrame) -> dict[str, Any]:
     for f in flows[1:]:
         everywhere &= {d.id for d in f.structure.dimensions}
     fields: list[dict[str, Any]] = [
-        {"name": "STRUCTURE", "type": "string", "constraints": {"required": True, "enum": ["dataflow"]}},
+        {
+            "name": "STRUCTURE",
+            "type": "string",
+            "constraints": {"required": True, "enum": ["dataflow"]},
+        },
         {"name": "STRUCTURE_ID", "type": "string", "constraints": {"required": True, "enum": refs}},
-        {"name": "ACTION", "type": "string", "constraints": {"required": True, "enum": ["A", "I", "R"]}},
+        {
+            "name": "ACTION",
+            "type": "string",
+            "constraints": {"required": True, "enum": ["A", "I", "R"]},
+        },
     ]
     for col in frame.columns[1:]:
         comp = None
@@ -50,7 +58,9 @@ def schema(frame: pd.DataFrame) -> dict[str, Any]:
         else:
             field["type"] = "string"
         if comp is not None and comp.codelist is not None:
-            field["description"] = f"{comp.role}; code list {comp.codelist.ref}: {comp.codelist.name}"
+            field["description"] = (
+                f"{comp.role}; code list {comp.codelist.ref}: {comp.codelist.name}"
+            )
             if comp.codelist.pattern is not None:
                 constraints["pattern"] = comp.codelist.pattern.removeprefix("^").removesuffix("$")
             else:
@@ -136,7 +146,9 @@ def write(table: pd.DataFrame, path: Path | str, *, dataflow: Any = None) -> Pat
     (folder / CSV_NAME).write_bytes(_sdmx_csv.render(frame))
     import pyarrow.parquet as pq
 
-    pq.write_table(_parquet.to_arrow(frame), folder / PARQUET_NAME, compression="zstd", use_dictionary=True)
+    pq.write_table(
+        _parquet.to_arrow(frame), folder / PARQUET_NAME, compression="zstd", use_dictionary=True
+    )
     target.write_bytes(render(frame))
     return target
 

@@ -25,8 +25,22 @@ _REF = re.compile(r"^(?:[A-Za-z0-9_.]+:)?(?P<id>[A-Za-z0-9_]+)(?:\(.*\))?$")
 _AGE_BAND = re.compile(r"^Y(\d{1,3})-(\d{1,3})$")
 _AGE_OK = re.compile(r"^(Y_LT\d{1,3}|Y_GE\d{1,3}|Y\d{1,3})$")
 _EXPECTED = (
-    "DATAFLOW", "LAST UPDATE", "freq", "partner", "citizen", "c_birth", "agedef", "age",
-    "unit", "sex", "geo", "reason", "duration", "TIME_PERIOD", "OBS_VALUE", "OBS_FLAG",
+    "DATAFLOW",
+    "LAST UPDATE",
+    "freq",
+    "partner",
+    "citizen",
+    "c_birth",
+    "agedef",
+    "age",
+    "unit",
+    "sex",
+    "geo",
+    "reason",
+    "duration",
+    "TIME_PERIOD",
+    "OBS_VALUE",
+    "OBS_FLAG",
     "CONF_STATUS",
 )
 
@@ -84,7 +98,9 @@ def split_flags(flags: pd.Series) -> pd.Series:
     return status
 
 
-def read_raw(path: Path | str, *, agedef: str | None = None, text: str | None = None) -> _frame.RawFrame:
+def read_raw(
+    path: Path | str, *, agedef: str | None = None, text: str | None = None
+) -> _frame.RawFrame:
     """Read a Eurostat SDMX-CSV file into an SDMX frame of our structures plus rejects."""
     file = str(path)
     notes: list[str] = []
@@ -93,7 +109,9 @@ def read_raw(path: Path | str, *, agedef: str | None = None, text: str | None = 
     missing = [c for c in ("DATAFLOW", "geo", "TIME_PERIOD", "OBS_VALUE") if c not in frame.columns]
     if missing:
         raise InputError(
-            f"not a Eurostat SDMX-CSV file: missing column(s) {', '.join(missing)}", file=file, row=1
+            f"not a Eurostat SDMX-CSV file: missing column(s) {', '.join(missing)}",
+            file=file,
+            row=1,
         )
     n = len(frame)
     reason = pd.Series(np.nan, index=frame.index, dtype="str")
@@ -106,8 +124,11 @@ def read_raw(path: Path | str, *, agedef: str | None = None, text: str | None = 
     flow_ids = frame["DATAFLOW"].astype("str").str.extract(_REF)["id"].str.upper()
     info = r["dataflows"]
     known = flow_ids.isin(list(info))
-    reject(~known, "Eurostat dataflow " + frame["DATAFLOW"].astype("str") + " is not mapped to a "
-           "COMESA dataflow (known: " + ", ".join(sorted(info)) + ")")
+    reject(
+        ~known,
+        "Eurostat dataflow " + frame["DATAFLOW"].astype("str") + " is not mapped to a "
+        "COMESA dataflow (known: " + ", ".join(sorted(info)) + ")",
+    )
     measure = flow_ids.map({k: v["measure"] for k, v in info.items()})
     ctype = flow_ids.map({k: v["counterpart_type"] for k, v in info.items()})
 
@@ -117,11 +138,16 @@ def read_raw(path: Path | str, *, agedef: str | None = None, text: str | None = 
         raise ConfigurationError(f"unknown agedef {agedef!r}; expected 'COMPLET' or 'REACH'")
     if "agedef" in frame.columns:
         other = frame["agedef"].astype("str") != chosen
-        reject(other, "age definition " + frame["agedef"].astype("str") + f" not selected: "
-               f"{chosen} is kept (agedef={chosen}); the same people are counted under both")
+        reject(
+            other,
+            "age definition " + frame["agedef"].astype("str") + f" not selected: "
+            f"{chosen} is kept (agedef={chosen}); the same people are counted under both",
+        )
         if other.any():
-            notes.append(f"agedef {chosen} kept; {int(other.sum()):,} rows of the other age "
-                         "definition rejected (the same people would be counted twice)")
+            notes.append(
+                f"agedef {chosen} kept; {int(other.sum()):,} rows of the other age "
+                "definition rejected (the same people would be counted twice)"
+            )
 
     # Counterpart area: the column named by the dataflow (partner, citizen or c_birth).
     counterpart = pd.Series(np.nan, index=frame.index, dtype="str")
@@ -132,8 +158,11 @@ def read_raw(path: Path | str, *, agedef: str | None = None, text: str | None = 
             counterpart = counterpart.mask(rows, frame[col].astype("str"))
     geo_raw = frame["geo"].astype("str")
     geo = countries.resolve(geo_raw, to="alpha3").astype("str")
-    reject(geo.isna(), "reporting area geo=" + geo_raw + " is not a country (aggregates such as "
-           "EU27_2020 are not members' data)")
+    reject(
+        geo.isna(),
+        "reporting area geo=" + geo_raw + " is not a country (aggregates such as "
+        "EU27_2020 are not members' data)",
+    )
     special = r["areas"]
     cp_upper = counterpart.str.upper()
     cp = cp_upper.map(special).astype("str")
@@ -145,28 +174,50 @@ def read_raw(path: Path | str, *, agedef: str | None = None, text: str | None = 
         # Two-letter ids only: resolve() also knows names, but Eurostat sends codes.
         resolved = resolved.where(counterpart[todo].str.len() == 2, np.nan)
         cp = cp.mask(todo, resolved)
-    reject(cp.isna(), "counterpart area " + counterpart.fillna("(empty)") + " is an aggregate or "
-           "unknown code with no COMESA area code (only TOTAL, UNK, OTHER and NAT are kept)")
+    reject(
+        cp.isna(),
+        "counterpart area " + counterpart.fillna("(empty)") + " is an aggregate or "
+        "unknown code with no COMESA area code (only TOTAL, UNK, OTHER and NAT are kept)",
+    )
 
-    sex = frame["sex"].astype("str").map(r["sex"]).astype("str") if "sex" in frame.columns else pd.Series("_T", index=frame.index, dtype="str")
+    sex = (
+        frame["sex"].astype("str").map(r["sex"]).astype("str")
+        if "sex" in frame.columns
+        else pd.Series("_T", index=frame.index, dtype="str")
+    )
     if "sex" in frame.columns:
         reject(sex.isna(), "sex " + frame["sex"].astype("str") + " is not T, M, F or UNK")
-    age = map_age(frame["age"]) if "age" in frame.columns else pd.Series("_T", index=frame.index, dtype="str")
+    age = (
+        map_age(frame["age"])
+        if "age" in frame.columns
+        else pd.Series("_T", index=frame.index, dtype="str")
+    )
     if "age" in frame.columns:
-        reject(age.isna(), "age " + frame["age"].astype("str") + " is not a Eurostat age code we read")
+        reject(
+            age.isna(), "age " + frame["age"].astype("str") + " is not a Eurostat age code we read"
+        )
     if "unit" in frame.columns:
         unit_ok = frame["unit"].astype("str").isin(list(r["unit"]))
         reject(~unit_ok, "unit " + frame["unit"].astype("str") + " is not a count of persons (NR)")
     if "freq" in frame.columns:
-        reject(frame["freq"].astype("str") != "A", "frequency " + frame["freq"].astype("str") + " is not annual (A)")
+        reject(
+            frame["freq"].astype("str") != "A",
+            "frequency " + frame["freq"].astype("str") + " is not annual (A)",
+        )
 
-    flags = frame["OBS_FLAG"].astype("str").str.strip() if "OBS_FLAG" in frame.columns else pd.Series("", index=frame.index, dtype="str")
+    flags = (
+        frame["OBS_FLAG"].astype("str").str.strip()
+        if "OBS_FLAG" in frame.columns
+        else pd.Series("", index=frame.index, dtype="str")
+    )
     flags = flags.where(flags != "", np.nan)
     status = split_flags(flags.fillna(""))
     value_text = frame["OBS_VALUE"].astype("str").str.strip()
     missing_value = value_text.isin(["", ":"]) | value_text.isna()
     status = status.mask(missing_value & status.isna(), "M")
-    values = _frame.parse_numbers(value_text.where(~missing_value, ""), "OBS_VALUE", lines, notes, file)
+    values = _frame.parse_numbers(
+        value_text.where(~missing_value, ""), "OBS_VALUE", lines, notes, file
+    )
     conf = frame["CONF_STATUS"].astype("str") if "CONF_STATUS" in frame.columns else None
 
     provenance = "Eurostat " + flow_ids.str.lower()
@@ -196,8 +247,12 @@ def read_raw(path: Path | str, *, agedef: str | None = None, text: str | None = 
     used = reason.isna().to_numpy()
     rejected = frame.loc[~used].assign(row=lines[~used], reason=reason[~used].to_numpy())
     kept = table.loc[used].reset_index(drop=True)
-    sdmx = _frame.to_sdmx(kept, file=file, sort=False) if len(kept) else _frame.to_sdmx(
-        kept.assign(measure=pd.Series([], dtype="str")), dataflow="IMM", file=file, sort=False
+    sdmx = (
+        _frame.to_sdmx(kept, file=file, sort=False)
+        if len(kept)
+        else _frame.to_sdmx(
+            kept.assign(measure=pd.Series([], dtype="str")), dataflow="IMM", file=file, sort=False
+        )
     )
     # Eurostat flags are richer than OBS_STATUS: keep the letters beside it.
     sdmx["flags"] = flags[used].reset_index(drop=True).to_numpy()
@@ -226,10 +281,12 @@ def read(path: Path | str, *, agedef: str | None = None) -> _frame.ReadResult:
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "estat.csv"
     >>> _ = p.write_text(
-    ...     "DATAFLOW,LAST UPDATE,freq,partner,agedef,age,unit,sex,geo,TIME_PERIOD,OBS_VALUE,OBS_FLAG,CONF_STATUS\\n"
+    ...     "DATAFLOW,LAST UPDATE,freq,partner,agedef,age,unit,sex,geo,TIME_PERIOD,"
+    ...     "OBS_VALUE,OBS_FLAG,CONF_STATUS\\n"
     ...     "ESTAT:MIGR_IMM5PRV(1.0),20/03/24 23:00:00,A,IT,COMPLET,TOTAL,NR,T,ES,2015,17350,,\\n"
     ...     "ESTAT:MIGR_IMM5PRV(1.0),20/03/24 23:00:00,A,IT,REACH,TOTAL,NR,T,ES,2015,17350,,\\n"
-    ...     "ESTAT:MIGR_IMM5PRV(1.0),20/03/24 23:00:00,A,EU27_2020,COMPLET,TOTAL,NR,T,EL,2015,9,bep,\\n")
+    ...     "ESTAT:MIGR_IMM5PRV(1.0),20/03/24 23:00:00,A,EU27_2020,COMPLET,TOTAL,NR,T,EL,"
+    ...     "2015,9,bep,\\n")
     >>> r = read(p)
     >>> r.table[["ref_area", "counterpart_area", "sex", "age", "obs_value"]].values.tolist()
     [['ESP', 'ITA', '_T', '_T', 17350.0]]

@@ -143,7 +143,9 @@ def to_sdmx(
     columns = structures.sdmx_columns(flows)
     to_h = {s: h for h, s in _mapping().items()}
     defaults = _defaults()
-    rp = measure.isin([f.measure for f in flows if "REASON" in {d.id for d in f.structure.dimensions}])
+    rp = measure.isin(
+        [f.measure for f in flows if "REASON" in {d.id for d in f.structure.dimensions}]
+    )
     out: dict[str, Any] = {"STRUCTURE_ID": measure.map({m: f.ref for m, f in by_measure.items()})}
     for col in columns:
         h = to_h.get(col)
@@ -349,5 +351,7 @@ def content_hash(frame: pd.DataFrame) -> str:
             encoded = encoded.combine_chunks()
         for value in encoded.dictionary.to_pylist():
             digest.update(str(value).encode() + b"\x1f")
-        digest.update(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype("<i4").tobytes())
+        digest.update(
+            pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype("<i4").tobytes()
+        )
     return digest.hexdigest()

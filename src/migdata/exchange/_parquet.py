@@ -112,7 +112,9 @@ def read_raw(path: Path | str) -> _frame.RawFrame:
         if name in _frame.NUMBER_COLUMNS:
             cols[name] = pd.Series(col.to_numpy(zero_copy_only=False), dtype="float64")
         else:
-            cols[name] = col.to_pandas(types_mapper=lambda _: pd.StringDtype("pyarrow", na_value=np.nan))
+            cols[name] = col.to_pandas(
+                types_mapper=lambda _: pd.StringDtype("pyarrow", na_value=np.nan)
+            )
     frame = pd.DataFrame(cols)
     if "STRUCTURE_ID" not in frame.columns:
         raise InputError(
@@ -147,4 +149,6 @@ def read(path: Path | str) -> _frame.ReadResult:
     [5.0]
     """
     raw = read_raw(path)
-    return _frame.ReadResult(_frame.from_sdmx(raw), raw.notes, raw.rejected, raw.format, raw.metadata)
+    return _frame.ReadResult(
+        _frame.from_sdmx(raw), raw.notes, raw.rejected, raw.format, raw.metadata
+    )

@@ -6,8 +6,7 @@ Also reads a plain harmonised-table CSV (the columns of ``HARMONISED_COLUMNS``).
 
 from __future__ import annotations
 
-import io
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +20,14 @@ from migdata.exchange import _frame, _text, structures
 from migdata.harmonised import HARMONISED_COLUMNS
 
 
-class CsvVersion(str, Enum):
+class CsvVersion(StrEnum):
     """SDMX-CSV version: ``"2.0"`` (SDMX 3.0, the default) or ``"1.0"`` (SDMX 2.1)."""
 
     V2 = "2.0"
     V1 = "1.0"
 
 
-class Action(str, Enum):
+class Action(StrEnum):
     """SDMX-CSV 2.0.0 ``ACTION``: information (default), append, replace, delete."""
 
     INFORMATION = "I"
@@ -160,7 +159,9 @@ def sniff(header: str) -> str | None:
     return None
 
 
-def read_raw(path: Path | str, *, text: str | None = None, notes: list[str] | None = None) -> _frame.RawFrame:
+def read_raw(
+    path: Path | str, *, text: str | None = None, notes: list[str] | None = None
+) -> _frame.RawFrame:
     """Read SDMX-CSV 2.0/1.0 (or a harmonised CSV) as text columns with line numbers."""
     notes = [] if notes is None else notes
     file = str(path)
@@ -198,7 +199,9 @@ def read_raw(path: Path | str, *, text: str | None = None, notes: list[str] | No
     return _frame.RawFrame(frame, lines, notes, format=kind, file=file)
 
 
-def _harmonised_frame(frame: pd.DataFrame, lines: np.ndarray, notes: list[str], file: str) -> pd.DataFrame:
+def _harmonised_frame(
+    frame: pd.DataFrame, lines: np.ndarray, notes: list[str], file: str
+) -> pd.DataFrame:
     out: dict[str, Any] = {}
     for col in frame.columns:
         dtype = HARMONISED_COLUMNS.get(col, "string")

@@ -79,13 +79,17 @@ def render(frame: pd.DataFrame) -> bytes:
             arr = series.to_numpy(dtype="float64")
             data.append([None if np.isnan(v) else float(v) for v in arr])
         else:
-            data.append([None if v is None or v != v else str(v) for v in series.to_numpy(dtype=object)])
+            data.append(
+                [None if v is None or v != v else str(v) for v in series.to_numpy(dtype=object)]
+            )
     for row in zip(*data, strict=True):
         ws.append([_cell(ws, v) for v in row])
     about = wb.create_sheet(ABOUT_SHEET)
     refs = sorted(pd.unique(frame["STRUCTURE_ID"].astype("str"))) if len(frame) else []
     about.append([_cell(about, "item", True), _cell(about, "value", True)])
-    about.append(["produced by", "migdata (human-readable copy; the SDMX-CSV file is authoritative)"])
+    about.append(
+        ["produced by", "migdata (human-readable copy; the SDMX-CSV file is authoritative)"]
+    )
     for ref in refs:
         flow = structures.dataflow(ref)
         about.append(["dataflow", f"{ref}: {flow.name}"])
@@ -129,7 +133,9 @@ def read_raw(path: Path | str) -> _frame.RawFrame:
     rows = list(wb[DATA_SHEET].iter_rows(values_only=True))
     wb.close()
     if not rows:
-        raise InputError("the data sheet is empty; expected a header row", file=file, sheet=DATA_SHEET)
+        raise InputError(
+            "the data sheet is empty; expected a header row", file=file, sheet=DATA_SHEET
+        )
     header = [str(h) for h in rows[0]]
     body = rows[1:]
     cols: dict[str, Any] = {}
@@ -142,7 +148,9 @@ def read_raw(path: Path | str) -> _frame.RawFrame:
     frame = pd.DataFrame(cols)
     for name in _frame.NUMBER_COLUMNS:
         if name in frame.columns:
-            frame[name] = frame[name].map(lambda v: "" if v is None else str(v) if isinstance(v, str) else repr(float(v)))
+            frame[name] = frame[name].map(
+                lambda v: "" if v is None else str(v) if isinstance(v, str) else repr(float(v))
+            )
     lines = np.arange(2, len(frame) + 2, dtype=np.int64)
     return _frame.RawFrame(frame, lines, [], format="xlsx", file=file)
 

@@ -6,7 +6,7 @@ Formats live in private modules (``_sdmx_csv``, ``_parquet``, ``_xlsx``, ``_data
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ __all__ = ["Format", "ReadResult", "detect_format", "read", "read_raw", "write"]
 ReadResult = _frame.ReadResult
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     """Exchange file formats (plain strings ``"sdmx-csv"`` etc. are accepted too)."""
 
     SDMX_CSV = "sdmx-csv"  # SDMX-CSV 2.0.0
@@ -89,7 +89,11 @@ def write(table: pd.DataFrame, path: Path | str, format: Any = None, dataflow: A
     """
     path = Path(path)
     if format is None:
-        fmt = Format.DATAPACKAGE if path.is_dir() or not path.suffix else _BY_SUFFIX.get(path.suffix.lower())
+        fmt = (
+            Format.DATAPACKAGE
+            if path.is_dir() or not path.suffix
+            else _BY_SUFFIX.get(path.suffix.lower())
+        )
         if fmt is None:
             raise ConfigurationError(
                 f"cannot tell the format from the extension {path.suffix!r}; pass format= one of "
@@ -131,7 +135,9 @@ def detect_format(path: Path | str) -> str:
     if path.is_dir():
         if (path / "datapackage.json").is_file():
             return "datapackage"
-        raise InputError("a folder without datapackage.json is not an exchange bundle", file=str(path))
+        raise InputError(
+            "a folder without datapackage.json is not an exchange bundle", file=str(path)
+        )
     with path.open("rb") as fh:
         head = fh.read(4096)
     if head.startswith(_parquet.MAGIC):
@@ -170,15 +176,19 @@ def read_raw(path: Path | str, *, agedef: str | None = None) -> _frame.RawFrame:
     else:
         raw = _sdmx_csv.read_raw(path)
     suffix = path.suffix.lower()
-    expected = {".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx", ".json": "datapackage"}.get(suffix)
+    expected = {".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx", ".json": "datapackage"}.get(
+        suffix
+    )
     family = "csv" if kind.endswith("csv") else kind
     if expected is not None and expected != family:
-        raw.notes.insert(0, f"the extension says {suffix} but the content is {kind}; read as {kind}")
+        raw.notes.insert(
+            0, f"the extension says {suffix} but the content is {kind}; read as {kind}"
+        )
     return raw
 
 
 def read(path: Path | str, *, agedef: str | None = None) -> ReadResult:
-    """Read an exchange file (any supported format, detected from content) into the harmonised table.
+    """Read an exchange file (format detected from its content) into the harmonised table.
 
     Parameters
     ----------

@@ -31,7 +31,9 @@ __all__ = [
     "sdmx_columns",
 ]
 
-_REF = re.compile(r"^(?:(?P<agency>[A-Za-z0-9_.]+):)?(?P<id>[A-Za-z0-9_]+)(?:\((?P<version>[^)]*)\))?$")
+_REF = re.compile(
+    r"^(?:(?P<agency>[A-Za-z0-9_.]+):)?(?P<id>[A-Za-z0-9_]+)(?:\((?P<version>[^)]*)\))?$"
+)
 
 
 @dataclass(frozen=True)
@@ -196,7 +198,9 @@ def codelists() -> dict[str, Codelist]:
         codes: dict[str, str] = {}
         pattern: str | None = None
         if spec.get("from") == "pycountry":
-            codes = {c.alpha_3: c.name for c in sorted(pycountry.countries, key=lambda c: c.alpha_3)}
+            codes = {
+                c.alpha_3: c.name for c in sorted(pycountry.countries, key=lambda c: c.alpha_3)
+            }
             codes.update(_codes_of(spec.get("extra", {})))
             codes.update(_codes_of(_harmonised_attr(spec["from_special"])))
         elif "from" in spec:

@@ -93,7 +93,8 @@ class ValidationReport:
         if self.ok:
             return f"<b>{name}</b>: valid ({self.rows_checked:,} rows checked)"
         counts = "".join(
-            f"<tr><td>{html.escape(str(k))}</td><td>{v:,}</td></tr>" for k, v in self.summary().items()
+            f"<tr><td>{html.escape(str(k))}</td><td>{v:,}</td></tr>"
+            for k, v in self.summary().items()
         )
         return (
             f"<b>{name}</b>: {len(self):,} problem(s) in {self.rows_checked:,} rows"
@@ -129,7 +130,9 @@ def _from_harmonised(table: pd.DataFrame, flow: structures.Dataflow | None) -> p
     return pd.DataFrame(cols, index=table.index)
 
 
-def _prepare(source: Any, flow: structures.Dataflow | None) -> tuple[pd.DataFrame, np.ndarray, str | None, list[str], pd.DataFrame]:
+def _prepare(
+    source: Any, flow: structures.Dataflow | None
+) -> tuple[pd.DataFrame, np.ndarray, str | None, list[str], pd.DataFrame]:
     if isinstance(source, pd.DataFrame):
         frame = source
         if "DATAFLOW" in frame.columns and "STRUCTURE_ID" not in frame.columns:
@@ -149,10 +152,15 @@ def _problems(rows: Any, column: Any, values: Any, rule: str, message: Any) -> p
     return pd.DataFrame(
         {
             "row": pd.array(rows, dtype="Int64"),
-            "column": pd.Series([column] * n if isinstance(column, str) or column is None else list(column), dtype="str"),
+            "column": pd.Series(
+                [column] * n if isinstance(column, str) or column is None else list(column),
+                dtype="str",
+            ),
             "value": pd.Series(values, dtype="str") if n else pd.Series([], dtype="str"),
             "rule": pd.Series([rule] * n, dtype="str"),
-            "message": pd.Series([message] * n if isinstance(message, str) else list(message), dtype="str"),
+            "message": pd.Series(
+                [message] * n if isinstance(message, str) else list(message), dtype="str"
+            ),
         }
     )
 
@@ -160,7 +168,11 @@ def _problems(rows: Any, column: Any, values: Any, rule: str, message: Any) -> p
 def _schema(flows: list[structures.Dataflow], columns: list[str]) -> pa.DataFrameSchema:
     """The pandera schema generated from the data structures of ``flows``."""
     allowed = structures.sdmx_columns(flows) if flows else []
-    everywhere = set.intersection(*({d.id for d in f.structure.dimensions} for f in flows)) if flows else set()
+    everywhere = (
+        set.intersection(*({d.id for d in f.structure.dimensions} for f in flows))
+        if flows
+        else set()
+    )
     comps: dict[str, structures.Component] = {}
     for f in flows:
         for c in f.structure.components:
@@ -188,7 +200,9 @@ def _pandera_problems(
     frame: pd.DataFrame, flows: list[structures.Dataflow], lines: np.ndarray
 ) -> pd.DataFrame:
     schema = _schema(flows, list(frame.columns))
-    checked = frame.drop(columns=[c for c in frame.columns if c in _frame.NUMBER_COLUMNS and c in schema.columns])
+    checked = frame.drop(
+        columns=[c for c in frame.columns if c in _frame.NUMBER_COLUMNS and c in schema.columns]
+    )
     # Numbers are checked below; pandera sees the text/code columns with line numbers as index.
     number_cols = [c for c in _frame.NUMBER_COLUMNS if c in schema.columns]
     schema = schema.remove_columns([c for c in number_cols if c in schema.columns])
@@ -202,7 +216,15 @@ def _pandera_problems(
     comps = {c.id: c for f in flows for c in f.structure.components}
     out: list[pd.DataFrame] = []
     for missing in missing_numbers:
-        out.append(_problems([None], missing, [None], "missing_column", f"column {missing} (the observation value) is missing"))
+        out.append(
+            _problems(
+                [None],
+                missing,
+                [None],
+                "missing_column",
+                f"column {missing} (the observation value) is missing",
+            )
+        )
     if len(cases) == 0:
         return pd.concat(out) if out else _problems([], None, [], "", [])
     check = cases["check"].astype("str")
@@ -213,17 +235,38 @@ def _pandera_problems(
     sel = check == "column_in_dataframe"
     if sel.any():
         names = value[sel]
-        out.append(_problems([None] * int(sel.sum()), names, [None] * int(sel.sum()), "missing_column",
-                             [f"column {c} is missing; it is required by {refs}" for c in names]))
+        out.append(
+            _problems(
+                [None] * int(sel.sum()),
+                names,
+                [None] * int(sel.sum()),
+                "missing_column",
+                [f"column {c} is missing; it is required by {refs}" for c in names],
+            )
+        )
     sel = check == "column_in_schema"
     if sel.any():
         names = value[sel]
-        out.append(_problems([None] * int(sel.sum()), names, [None] * int(sel.sum()), "unknown_column",
-                             [f"column {c} is not a component of {refs}" for c in names]))
+        out.append(
+            _problems(
+                [None] * int(sel.sum()),
+                names,
+                [None] * int(sel.sum()),
+                "unknown_column",
+                [f"column {c} is not a component of {refs}" for c in names],
+            )
+        )
     sel = check == "not_nullable"
     if sel.any():
-        out.append(_problems(index[sel], col[sel], [None] * int(sel.sum()), "empty",
-                             [f"{c} is empty; every observation needs this dimension" for c in col[sel]]))
+        out.append(
+            _problems(
+                index[sel],
+                col[sel],
+                [None] * int(sel.sum()),
+                "empty",
+                [f"{c} is empty; every observation needs this dimension" for c in col[sel]],
+            )
+        )
     for name, rule in (("isin", "code"), ("str_matches", "pattern")):
         sel = check.str.startswith(name)
         if not sel.any():
@@ -242,7 +285,9 @@ def _pandera_problems(
         out.append(_problems(index[sel], cols, vals, rule, msgs))
         if "TIME_PERIOD" in set(cols):
             last = out[-1]
-            out[-1] = last.assign(rule=np.where(last["column"] == "TIME_PERIOD", "time_period", last["rule"]))
+            out[-1] = last.assign(
+                rule=np.where(last["column"] == "TIME_PERIOD", "time_period", last["rule"])
+            )
     return pd.concat(out, ignore_index=True) if out else _problems([], None, [], "", [])
 
 
@@ -266,7 +311,11 @@ def _numbers(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
 
 def _value_problems(frame: pd.DataFrame, lines: np.ndarray) -> tuple[pd.DataFrame, pd.Series]:
     out: list[pd.DataFrame] = []
-    status = frame["OBS_STATUS"].astype("str") if "OBS_STATUS" in frame.columns else pd.Series(np.nan, index=frame.index, dtype="str")
+    status = (
+        frame["OBS_STATUS"].astype("str")
+        if "OBS_STATUS" in frame.columns
+        else pd.Series(np.nan, index=frame.index, dtype="str")
+    )
     no_status = status.isna().to_numpy()
     obs = pd.Series(np.nan, index=frame.index)
     for col in _frame.NUMBER_COLUMNS:
@@ -280,18 +329,52 @@ def _value_problems(frame: pd.DataFrame, lines: np.ndarray) -> tuple[pd.DataFram
             neg = (values < 0).to_numpy() & no_status
             empty = values.isna().to_numpy() & ~bad & no_status
             if nonnum.any():
-                out.append(_problems(lines[nonnum], col, raw[nonnum], "value",
-                                     [f"OBS_VALUE {v!r} is not a number and OBS_STATUS is empty" for v in raw[nonnum]]))
+                out.append(
+                    _problems(
+                        lines[nonnum],
+                        col,
+                        raw[nonnum],
+                        "value",
+                        [
+                            f"OBS_VALUE {v!r} is not a number and OBS_STATUS is empty"
+                            for v in raw[nonnum]
+                        ],
+                    )
+                )
             if neg.any():
-                out.append(_problems(lines[neg], col, raw[neg], "value",
-                                     [f"OBS_VALUE {v} is negative (a count) and OBS_STATUS is empty" for v in raw[neg]]))
+                out.append(
+                    _problems(
+                        lines[neg],
+                        col,
+                        raw[neg],
+                        "value",
+                        [
+                            f"OBS_VALUE {v} is negative (a count) and OBS_STATUS is empty"
+                            for v in raw[neg]
+                        ],
+                    )
+                )
             if empty.any():
-                out.append(_problems(lines[empty], col, [None] * int(empty.sum()), "missing_value",
-                                     "OBS_VALUE is empty and OBS_STATUS is empty; a missing value needs status M"))
+                out.append(
+                    _problems(
+                        lines[empty],
+                        col,
+                        [None] * int(empty.sum()),
+                        "missing_value",
+                        "OBS_VALUE and OBS_STATUS are both empty; a missing value needs status M",
+                    )
+                )
         else:
             if bad.any():
-                out.append(_problems(lines[bad], col, raw[bad], "value",
-                                     [f"{col} {v!r} is not a number" for v in raw[bad]]))
+                out.append(
+                    _problems(
+                        lines[bad],
+                        col,
+                        raw[bad],
+                        "value",
+                        [f"{col} {v!r} is not a number" for v in raw[bad]],
+                    )
+                )
     return (pd.concat(out, ignore_index=True) if out else _problems([], None, [], "", [])), obs
 
 
@@ -304,11 +387,16 @@ def _key_problems(frame: pd.DataFrame, key: list[str], lines: np.ndarray) -> pd.
     first_pos = pd.Series(np.arange(len(frame))).groupby(groups).transform("first").to_numpy()
     idx = np.flatnonzero(dup)
     keys = frame.iloc[idx][present].astype("str").fillna("").agg(".".join, axis=1)
-    msgs = [f"duplicate key {k}: already on row {int(lines[first_pos[i]])}" for k, i in zip(keys, idx, strict=True)]
+    msgs = [
+        f"duplicate key {k}: already on row {int(lines[first_pos[i]])}"
+        for k, i in zip(keys, idx, strict=True)
+    ]
     return _problems(lines[idx], "key", keys.to_numpy(), "duplicate_key", msgs)
 
 
-def _total_problems(frame: pd.DataFrame, key: list[str], obs: pd.Series, lines: np.ndarray) -> pd.DataFrame:
+def _total_problems(
+    frame: pd.DataFrame, key: list[str], obs: pd.Series, lines: np.ndarray
+) -> pd.DataFrame:
     if "SEX" not in frame.columns:
         return _problems([], None, [], "", [])
     others = [k for k in key if k != "SEX" and k in frame.columns]
@@ -337,27 +425,43 @@ def _total_problems(frame: pd.DataFrame, key: list[str], obs: pd.Series, lines: 
     t = obs.to_numpy()[pos]
     g = groups[(s == "_T") & off[groups]]
     msgs = [
-        f"males + females = {parts['M'][k]:g} + {parts['F'][k]:g} = {summed[k]:g} but the total (_T) is {tv:g}"
+        f"males + females = {parts['M'][k]:g} + {parts['F'][k]:g} = {summed[k]:g} "
+        f"but the total (_T) is {tv:g}"
         for k, tv in zip(g, t, strict=True)
     ]
     return _problems(lines[pos], "OBS_VALUE", [f"{v:g}" for v in t], "totals", msgs)
 
 
-def _constraint_problems(frame: pd.DataFrame, flows: dict[str, structures.Dataflow], lines: np.ndarray) -> pd.DataFrame:
+def _constraint_problems(
+    frame: pd.DataFrame, flows: dict[str, structures.Dataflow], lines: np.ndarray
+) -> pd.DataFrame:
     out: list[pd.DataFrame] = []
     sid = frame["STRUCTURE_ID"].astype("str")
     known = sid.isin(list(flows))
     if (~known).any():
         rows = np.flatnonzero((~known).to_numpy())
-        out.append(_problems(lines[rows], "STRUCTURE_ID", sid.iloc[rows].to_numpy(), "structure",
-                             [f"unknown dataflow {v!r}; expected one of "
-                              + ", ".join(f.ref for f in structures.dataflows().values()) for v in sid.iloc[rows]]))
+        out.append(
+            _problems(
+                lines[rows],
+                "STRUCTURE_ID",
+                sid.iloc[rows].to_numpy(),
+                "structure",
+                [
+                    f"unknown dataflow {v!r}; expected one of "
+                    + ", ".join(f.ref for f in structures.dataflows().values())
+                    for v in sid.iloc[rows]
+                ],
+            )
+        )
     if "COUNTERPART_TYPE" in frame.columns:
         ct = frame["COUNTERPART_TYPE"].astype("str")
         allowed = {(f.ref, t) for f in flows.values() for t in f.counterpart_types}
         pairs = pd.MultiIndex.from_arrays([sid, ct])
         codes, uniques = pd.factorize(pairs)
-        ok_u = np.array([(a, b) in allowed or not isinstance(b, str) or a not in flows for a, b in uniques], dtype=bool)
+        ok_u = np.array(
+            [(a, b) in allowed or not isinstance(b, str) or a not in flows for a, b in uniques],
+            dtype=bool,
+        )
         bad = ~ok_u[codes] if len(uniques) else np.zeros(len(frame), dtype=bool)
         # Codes outside CL_COUNTERPART_TYPE are already reported by the code check.
         from migdata.harmonised import COUNTERPART_TYPES
@@ -365,9 +469,19 @@ def _constraint_problems(frame: pd.DataFrame, flows: dict[str, structures.Datafl
         bad &= ct.isin(list(COUNTERPART_TYPES)).to_numpy()
         if bad.any():
             rows = np.flatnonzero(bad)
-            out.append(_problems(lines[rows], "COUNTERPART_TYPE", ct.iloc[rows].to_numpy(), "constraint",
-                                 [f"{c} is not a breakdown of {s} (allowed: {', '.join(flows[s].counterpart_types)})"
-                                  for s, c in zip(sid.iloc[rows], ct.iloc[rows], strict=True)]))
+            out.append(
+                _problems(
+                    lines[rows],
+                    "COUNTERPART_TYPE",
+                    ct.iloc[rows].to_numpy(),
+                    "constraint",
+                    [
+                        f"{c} is not a breakdown of {s} "
+                        f"(allowed: {', '.join(flows[s].counterpart_types)})"
+                        for s, c in zip(sid.iloc[rows], ct.iloc[rows], strict=True)
+                    ],
+                )
+            )
     for dim in ("REASON", "VALIDITY"):
         if dim not in frame.columns:
             continue
@@ -376,12 +490,26 @@ def _constraint_problems(frame: pd.DataFrame, flows: dict[str, structures.Datafl
         empty = frame[dim].isna().to_numpy()
         rows = np.flatnonzero(need & empty)
         if len(rows):
-            out.append(_problems(lines[rows], dim, [None] * len(rows), "empty",
-                                 f"{dim} is empty; every permit observation needs this dimension"))
+            out.append(
+                _problems(
+                    lines[rows],
+                    dim,
+                    [None] * len(rows),
+                    "empty",
+                    f"{dim} is empty; every permit observation needs this dimension",
+                )
+            )
         rows = np.flatnonzero(~need & ~empty & known.to_numpy())
         if len(rows):
-            out.append(_problems(lines[rows], dim, frame[dim].iloc[rows].astype("str").to_numpy(), "constraint",
-                                 f"{dim} must be empty: the dataflow has no {dim} dimension"))
+            out.append(
+                _problems(
+                    lines[rows],
+                    dim,
+                    frame[dim].iloc[rows].astype("str").to_numpy(),
+                    "constraint",
+                    f"{dim} must be empty: the dataflow has no {dim} dimension",
+                )
+            )
     return pd.concat(out, ignore_index=True) if out else _problems([], None, [], "", [])
 
 
@@ -424,8 +552,15 @@ def validate(source: Any, dataflow: Any = None) -> ValidationReport:
     all_flows = {f.ref: f for f in structures.dataflows().values()}
     problems: list[pd.DataFrame] = []
     if "STRUCTURE_ID" not in frame.columns:
-        problems.append(_problems([None], "STRUCTURE_ID", [None], "missing_column",
-                                  "no STRUCTURE_ID (or DATAFLOW / measure) column: the dataflow of the rows is unknown"))
+        problems.append(
+            _problems(
+                [None],
+                "STRUCTURE_ID",
+                [None],
+                "missing_column",
+                "no STRUCTURE_ID (or DATAFLOW / measure) column: the rows' dataflow is unknown",
+            )
+        )
         refs: list[str] = []
     else:
         refs = sorted(r for r in pd.unique(frame["STRUCTURE_ID"].astype("str")) if r in all_flows)
@@ -434,14 +569,23 @@ def validate(source: Any, dataflow: Any = None) -> ValidationReport:
         if "STRUCTURE_ID" in frame.columns:
             other = (frame["STRUCTURE_ID"].astype("str") != flow.ref).to_numpy()
             if other.any():
-                problems.append(_problems(lines[other], "STRUCTURE_ID", frame["STRUCTURE_ID"][other].astype("str"), "structure",
-                                          f"expected only dataflow {flow.ref}"))
+                problems.append(
+                    _problems(
+                        lines[other],
+                        "STRUCTURE_ID",
+                        frame["STRUCTURE_ID"][other].astype("str"),
+                        "structure",
+                        f"expected only dataflow {flow.ref}",
+                    )
+                )
     flows = [all_flows[r] for r in refs]
     if not flows:
         flows = list(all_flows.values())
     problems.append(_pandera_problems(frame, flows, lines))
     if "STRUCTURE_ID" in frame.columns:
-        problems.append(_constraint_problems(frame, all_flows if flow is None else {flow.ref: flow}, lines))
+        problems.append(
+            _constraint_problems(frame, all_flows if flow is None else {flow.ref: flow}, lines)
+        )
     if "OBS_VALUE" in frame.columns:
         value_report, obs = _value_problems(frame, lines)
         problems.append(value_report)
@@ -451,8 +595,21 @@ def validate(source: Any, dataflow: Any = None) -> ValidationReport:
     problems.append(_key_problems(frame, key, lines))
     problems.append(_total_problems(frame, key, obs, lines))
     if len(rejected):
-        problems.append(_problems(rejected["row"].to_numpy(), None, [None] * len(rejected), "rejected_by_reader",
-                                  rejected["reason"].astype("str").to_numpy()))
-    report = pd.concat([p for p in problems if len(p)], ignore_index=True) if any(len(p) for p in problems) else _problems([], None, [], "", [])
-    report = report.sort_values(["row", "column", "rule"], na_position="first", kind="stable").reset_index(drop=True)
+        problems.append(
+            _problems(
+                rejected["row"].to_numpy(),
+                None,
+                [None] * len(rejected),
+                "rejected_by_reader",
+                rejected["reason"].astype("str").to_numpy(),
+            )
+        )
+    report = (
+        pd.concat([p for p in problems if len(p)], ignore_index=True)
+        if any(len(p) for p in problems)
+        else _problems([], None, [], "", [])
+    )
+    report = report.sort_values(
+        ["row", "column", "rule"], na_position="first", kind="stable"
+    ).reset_index(drop=True)
     return ValidationReport(report, file=file, rows_checked=len(frame), notes=notes)
