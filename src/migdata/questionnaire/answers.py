@@ -810,12 +810,25 @@ def _match_row(
         if it.module not in (module, "COM"):
             return None
         return make_key(module, source if it.per_source else "", item_id)
-    if last_multiple and isinstance(question, str):
+    if not isinstance(question, str):
+        return None
+    label = normalise(question.lstrip(" •"))
+    if last_multiple:
         km = KEY_RE.match(last_multiple)
         assert km is not None
-        code = _option_index(km["item"]).get(normalise(question.lstrip(" •")))
+        code = _option_index(km["item"]).get(label)
         if code:
             return f"{last_multiple}#{code}"
+    # Rows moved away from their question: an option label unique within its block.
+    module_items, common = bank.module_items(module)
+    scope = common if source else module_items
+    hits = [
+        (it.id, _option_index(it.id)[label])
+        for it in scope
+        if it.type == "multiple" and label in _option_index(it.id)
+    ]
+    if len(hits) == 1:
+        return make_key(module, source, hits[0][0], hits[0][1])
     return None
 
 

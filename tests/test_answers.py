@@ -1,0 +1,224 @@
+"""Tests of reading returned questionnaires: edited workbooks, CSV exports, bad files."""
+
+from __future__ import annotations
+
+import csv
+import random
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from _questionnaire_fill import fill, meta_rows
+from migdata.errors import InputError
+from migdata.questionnaire.answers import parse_duration, read_answers
+from migdata.questionnaire.template import write_template
+
+
+def _rows_by_key(wb: openpyxl.Workbook) -> dict[str, tuple[str, int]]:
+    return {key: (sheet, r) for sheet, r, key in meta_rows(wb)}
+
+
+def _rebuild(wb: openpyxl.Workbook, sheet: str, rng: random.Random, keep_keys: bool) -> None:
+    """Shuffle the item rows of a sheet, insert blank rows, optionally drop the key column."""
+    ws = wb[sheet]
+    values = [list(r) for r in ws.iter_rows(values_only=True)]
+    head, body = values[:3], values[3:]
+    # Keep the source blocks in order (a header followed by its rows) but shuffle inside.
+    blocks: list[list[list[object]]] = []
+    for row in body:
+        if row[6] is not None and str(row[6]).endswith("#source"):
+            blocks.append([row])
+        else:
+            blocks[-1].append(row)
+    new_body: list[list[object]] = []
+    for block in blocks:
+        inner = block[1:]
+        rng.shuffle(inner)
+        new_body.append(block[0])
+        for row in inner:
+            new_body.append(row)
+            if rng.random() < 0.2:
+                new_body.append([None] * 7)
+    idx = wb.sheetnames.index(sheet)
+    wb.remove(ws)
+    new = wb.create_sheet(sheet, idx)
+    for row in head + new_body:
+        new.append(row if keep_keys else row[:6])
+
+
+def test_edited_workbook_reads_correctly(tmp_path: Path) -> None:
+    """Reordered rows, blank rows, labels in another language and '12 mois' are understood."""
+    path = write_template(tmp_path / "q.xlsx", lang="en", country="RWA")
+    rng = random.Random(3)
+    expected = fill(path, "en", rng)
+    wb = openpyxl.load_workbook(path)
+    keys = _rows_by_key(wb)
+    sheet, r = keys["IMM|RWA-IMM-S1|COM.060"]
+    wb[sheet].cell(r, 4).value = "12 mois"
+    expected[("IMM", "RWA-IMM-S1", "COM.060")] = ("answered", "12")
+    sheet, r = keys["IMM|RWA-IMM-S1|COM.050"]
+    wb[sheet].cell(
+        r, 4
+    ).value = "Résidence habituelle (lieu où la personne passe normalement la période de repos journalier)"
+    expected[("IMM", "RWA-IMM-S1", "COM.050")] = ("answered", "usual")
+    sheet, r = keys["IMM||IMM.040"]
+    wb[sheet].cell(r, 4).value = "لا أعرف"
+    expected[("IMM", "", "IMM.040")] = ("dont_know", "")
+    sheet, r = keys["EMI|RWA-EMI-S1|COM.010"]
+    wb[sheet].cell(r, 4).value = "population_register"  # an option code
+    expected[("EMI", "RWA-EMI-S1", "COM.010")] = ("answered", "population_register")
+    _rebuild(wb, "IMM", rng, keep_keys=True)
+    _rebuild(wb, "EMI", rng, keep_keys=True)
+    wb.create_sheet("Notes").append(["anything", "the office wrote"])
+    wb.save(path)
+    ans = read_answers(path)
+    assert ans.problems.empty, ans.problems.to_string()
+    got = {(r.module, r.source_id, r.item_id): (r.status, r.value) for r in ans.table.itertuples()}
+    for key, (status, value) in expected.items():
+        if status != "blank":
+            assert got[key] == (status, value), key
+
+
+def test_rows_without_keys_matched_by_question_text(tmp_path: Path) -> None:
+    """When the hidden key column is gone, items are found by id or question text."""
+    path = write_template(tmp_path / "q.xlsx", lang="pt", country="MOZ")
+    expected = fill(path, "pt", random.Random(11))
+    wb = openpyxl.load_workbook(path)
+    _rebuild(wb, "STK", random.Random(5), keep_keys=False)
+    wb.save(path)
+    ans = read_answers(path)
+    got = {(r.module, r.source_id, r.item_id): (r.status, r.value) for r in ans.table.itertuples()}
+    for key, (status, value) in expected.items():
+        if key[0] == "STK" and status != "blank":
+            assert got[key] == (status, value), key
+
+
+def test_unreadable_answers_and_formulas_are_reported(tmp_path: Path) -> None:
+    """A wrong answer or a formula becomes a problem naming sheet, cell and item."""
+    path = write_template(tmp_path / "q.xlsx", lang="en", country="RWA")
+    wb = openpyxl.load_workbook(path)
+    keys = _rows_by_key(wb)
+    sheet, r = keys["STK|RWA-STK-S1|COM.060"]
+    wb[sheet].cell(r, 4).value = "depends on the permit"
+    sheet2, r2 = keys["STK||STK.020"]
+    wb[sheet2].cell(r2, 4).value = "=1+1"
+    wb.save(path)
+    ans = read_answers(path)
+    probs = ans.problems.set_index("item_id")
+    assert probs.loc["COM.060", "cell"] == f"D{r}"
+    assert "months" in probs.loc["COM.060", "message"]
+    assert probs.loc["STK.020", "sheet"] == "STK" and "formula" in probs.loc["STK.020", "message"]
+    row = ans.table[(ans.table["item_id"] == "COM.060") & (ans.table["module"] == "STK")].iloc[0]
+    assert row["raw"] == "depends on the permit" and row["status"] == "missing"
+
+
+def test_bad_files_give_input_errors(tmp_path: Path) -> None:
+    """Corrupted, non-xlsx, old .xls and other-version workbooks raise InputError."""
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"PK\x03\x04 this is not really a zip")
+    with pytest.raises(InputError, match="bad.xlsx"):
+        read_answers(bad)
+    text = tmp_path / "notes.xlsx"
+    text.write_text("hello")
+    with pytest.raises(InputError, match="not an .xlsx"):
+        read_answers(text)
+    xls = tmp_path / "old.xlsx"
+    xls.write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 100)
+    with pytest.raises(InputError, match=r"\.xls"):
+        read_answers(xls)
+    with zipfile.ZipFile(tmp_path / "empty.xlsx", "w") as z:
+        z.writestr("hello.txt", "no workbook inside")
+    with pytest.raises(InputError):
+        read_answers(tmp_path / "empty.xlsx")
+    path = write_template(tmp_path / "q.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["_meta"]["B1"] = "0.3"
+    wb.save(path)
+    with pytest.raises(InputError, match="version 0.3"):
+        read_answers(path)
+    with pytest.raises(InputError, match="no such file"):
+        read_answers(tmp_path / "missing.xlsx")
+
+
+def test_huge_sheet_refused(tmp_path: Path) -> None:
+    """A sheet far larger than any questionnaire is refused, not read into memory."""
+    path = write_template(tmp_path / "q.xlsx", modules=["NAB"])
+    wb = openpyxl.load_workbook(path)
+    ws = wb["NAB"]
+    for i in range(6000):
+        ws.cell(200 + i, 1, i)
+    wb.save(path)
+    with pytest.raises(InputError, match="rows"):
+        read_answers(path)
+
+
+def test_kobo_csv_round_trip(tmp_path: Path) -> None:
+    """A KoboToolbox CSV export (codes, group paths, repeat indexes, ';') is read."""
+    header = [
+        "start",
+        "country",
+        "bank_version",
+        "IMM/IMM_020",
+        "IMM/IMM_010",
+        "IMM/IMM_010/census",
+        "IMM/IMM_sources[1]/IMM_COM_010",
+        "IMM/IMM_sources[1]/IMM_COM_060",
+        "IMM/IMM_sources[1]/IMM_COM_110",
+        "IMM/IMM_sources[2]/IMM_COM_010",
+        "IMM/IMM_sources[2]/IMM_COM_300",
+        "IMM/IMM_sources[2]/IMM_COM_999",
+    ]
+    row = [
+        "2024-01-01",
+        "UGA",
+        "1.0",
+        "annual",
+        "census population_register",
+        "1",
+        "census",
+        "6",
+        "nationals foreigners",
+        "population_register",
+        "dk",
+        "x",
+    ]
+    path = tmp_path / "kobo.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(header)
+        w.writerow(row)
+    ans = read_answers(path)
+    t = ans.table.set_index(["source_id", "item_id"])
+    assert ans.country == "UGA"
+    assert t.loc[("", "IMM.020"), "value"] == "annual"
+    assert t.loc[("", "IMM.010"), "value"] == "census;population_register"
+    assert t.loc[("UGA-IMM-S1", "COM.060"), "value"] == "6"
+    assert t.loc[("UGA-IMM-S1", "COM.110"), "value"] == "nationals;foreigners"
+    assert t.loc[("UGA-IMM-S1", "COM.300"), "status"] == "not_applicable"  # census
+    assert t.loc[("UGA-IMM-S2", "COM.300"), "status"] == "dont_know"
+    assert list(ans.problems["item_id"]) == ["COM.999"]
+
+
+@pytest.mark.parametrize(
+    ("text", "months"),
+    [
+        ("12 mois", 12),
+        ("12 months", 12),
+        ("6 meses", 6),
+        ("un an", 12),
+        ("1 year", 12),
+        ("permanent", 60),
+        ("deux ans", 24),
+        ("6 أشهر", 6),
+        ("٦ أشهر", 6),
+        ("3 semaines", 0.7),
+        ("aucun", 0),
+        ("6,5", 6.5),
+        ("nonsense", None),
+    ],
+)
+def test_parse_duration(text: str, months: float | None) -> None:
+    """Durations typed as text in the four languages are read as months."""
+    assert parse_duration(text) == months
