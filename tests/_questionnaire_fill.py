@@ -61,7 +61,7 @@ def fill(path: Path, lang: str, rng: random.Random) -> dict[tuple[str, str, str]
             cell.value = None
             ticked = []
             for opt in it.options:
-                s, rr = option_rows[f"{key}#{opt.code}"]
+                _, rr = option_rows[f"{key}#{opt.code}"]
                 pick = rng.random() < 0.5
                 ws.cell(rr, 4).value = yes if pick else no
                 if pick:

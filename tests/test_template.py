@@ -7,10 +7,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from _questionnaire_fill import fill, meta_rows
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from _questionnaire_fill import fill, meta_rows
 from migdata.errors import ConfigurationError
 from migdata.questionnaire import bank
 from migdata.questionnaire.answers import read_answers
@@ -18,7 +18,7 @@ from migdata.questionnaire.template import write_template
 
 
 def test_sheets_validation_protection_and_rtl(tmp_path: Path) -> None:
-    """The workbook has instructions, one protected sheet per module, dropdowns and RTL in Arabic."""
+    """The workbook has instructions, protected module sheets, dropdowns and RTL in Arabic."""
     out = write_template(tmp_path / "q.xlsx", lang="ar", country="Rwanda")
     wb = openpyxl.load_workbook(out)
     assert [s for s in wb.sheetnames if s in bank.MODULES] == list(bank.MODULES)

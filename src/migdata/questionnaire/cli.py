@@ -25,7 +25,8 @@ def register(sub: Any) -> None:
         "--sources",
         nargs="*",
         default=None,
-        help="sources to describe, as source types or type:name (e.g. census 'population_register:NPR')",
+        help="sources to describe, as source types or type:name "
+        "(e.g. census 'population_register:NPR')",
     )
     t.set_defaults(func=_template)
     x = actions.add_parser("xlsform", help="write the XLSForm for ODK / KoboToolbox")
