@@ -65,6 +65,9 @@ class ComplianceClass(StrEnum):
         return self.value
 
 
+_CLASS_NEEDS_CORRECTION = ("APPROXIMATE", "OVER_INCLUSIVE", "UNDER_INCLUSIVE")
+"""Classes whose figures a duration factor brings closer to the target."""
+
 _SEVERITY = {
     ComplianceClass.MATCH: 0,
     ComplianceClass.PROXY: 1,
