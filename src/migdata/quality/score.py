@@ -7,6 +7,7 @@ or CSV export, reports files it cannot read and scores the rest together.
 from __future__ import annotations
 
 import importlib
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -94,7 +95,7 @@ def score(
     (0.667, 'B')
     """
     batch = answers if isinstance(answers, list | tuple) else [answers]
-    files = [getattr(obj, "path", None) for obj in batch]
+    files = [getattr(obj, "file", None) or getattr(obj, "path", None) for obj in batch]
     return _score_batch(
         batch,
         [None if f is None else str(f) for f in files],
@@ -116,16 +117,23 @@ def _score_batch(
         bank_items, bank_loadings = _bank()
         items = bank_items if items is None else items
         loadings = bank_loadings if loadings is None else loadings
-    tables, problems, facts = [], [], []
+    tables: list[pd.DataFrame] = []
+    problems: list[pd.DataFrame] = []
+    source_profiles: list[Any] = []  # facts built by the questionnaire (one truth)
+    fact_tables: list[pd.DataFrame] = []  # answers whose facts are read from the rows
     for k, (obj, file) in enumerate(zip(batch, files, strict=True)):
         if _is_answers(obj):
             table = pd.DataFrame(obj.table)
             country = getattr(obj, "country", None)
             problems.append(_problems(getattr(obj, "problems", None), file, country))
-            facts.append(_facts_of(obj, table, items, problems, file, country))
+            built = _profiles_of(obj, problems, file, country)
+            if built is None:
+                fact_tables.append(table)
+            else:
+                source_profiles.extend(built)
         elif isinstance(obj, pd.DataFrame):
             table = obj
-            facts.append(_undercount_table(table, items))
+            fact_tables.append(table)
         else:
             raise InputError(
                 "expected Answers (from read_answers) or an answers DataFrame, "
@@ -141,12 +149,14 @@ def _score_batch(
         if problem_frames
         else pd.DataFrame(columns=PROBLEM_COLUMNS)
     )
-    fact_frames = [f for f in facts if len(f)]
+    # One vectorised pass over all sources rather than one per file.
+    parts = [undercount_from_profiles(source_profiles)]
+    if fact_tables:
+        parts.append(_undercount_table(pd.concat(fact_tables, ignore_index=True), items))
+    parts = [p for p in parts if len(p)]
     undercount = (
-        pd.concat(fact_frames, ignore_index=True).sort_values(
-            ["country", "source_id"], ignore_index=True
-        )
-        if fact_frames
+        pd.concat(parts, ignore_index=True).sort_values(["country", "source_id"], ignore_index=True)
+        if parts
         else undercount_from_profiles([])
     )
     return QualityProfile.from_rubric(
@@ -163,27 +173,29 @@ def _undercount_table(table: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     return undercount_from_answers(frame, items)
 
 
-def _facts_of(
-    obj: Any,
-    table: pd.DataFrame,
-    items: pd.DataFrame,
-    problems: list[pd.DataFrame],
-    file: str | None,
-    country: str | None,
-) -> pd.DataFrame:
-    """Undercount sub-scores from the sources' facts, falling back to the answer rows."""
+def _profiles_of(
+    obj: Any, problems: list[pd.DataFrame], file: str | None, country: str | None
+) -> list[Any] | None:
+    """The SourceProfiles of an Answers object; None when it cannot give them.
+
+    Warnings raised while building the facts (a source without a type, a malformed break)
+    become problems of the file instead of scrolling past on the console.
+    """
     profiles = getattr(obj, "profiles", None)
-    if callable(profiles):
+    if not callable(profiles):
+        return None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         try:
-            return undercount_from_profiles(profiles())
+            built = list(profiles())
         except MigdataError as err:
-            # The facts of one source could not be built; the answers still hold them.
-            problems.append(
-                _problems(
-                    pd.DataFrame({"message": [f"source facts not built: {err}"]}), file, country
-                )
-            )
-    return _undercount_table(table, items)
+            # The facts could not be built; the answer rows still hold them.
+            caught.append(warnings.WarningMessage(str(err), UserWarning, "", 0))
+            built = None
+    if caught:
+        messages = [f"source facts: {w.message}" for w in caught]
+        problems.append(_problems(pd.DataFrame({"message": messages}), file, country))
+    return built
 
 
 def _answer_files(folder_or_paths: str | Path | Iterable[str | Path]) -> list[Path]:
@@ -259,7 +271,10 @@ def score_folder(
         )
     if reader is None:
         # Imported late: the questionnaire layer sits above quality's data flow.
-        reader = importlib.import_module("migdata.questionnaire").read_answers
+        package = importlib.import_module("migdata.questionnaire")
+        reader = getattr(package, "read_answers", None) or (
+            importlib.import_module("migdata.questionnaire.answers").read_answers
+        )
     read: list[Any] = []
     read_files: list[str | None] = []
     records: list[dict[str, Any]] = []
