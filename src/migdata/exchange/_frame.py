@@ -271,7 +271,9 @@ def from_sdmx(raw: RawFrame) -> pd.DataFrame:
                 row=int(lines[pos]),
                 column="FREQ",
             )
-    out: dict[str, Any] = {"measure": sid.map({r: f.measure for r, f in flow_of.items()})}
+    out: dict[str, Any] = {
+        "measure": sid.map({r: f.measure for r, f in flow_of.items()}).astype("string")
+    }
     to_sdmx_name = _mapping()
     for h, dtype in HARMONISED_COLUMNS.items():
         if h == "measure":

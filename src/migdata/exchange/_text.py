@@ -5,12 +5,15 @@ Repairs what has one meaning (and says so in notes); refuses with the line numbe
 
 from __future__ import annotations
 
+import csv
 import io
-import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from migdata.errors import InputError
 
@@ -74,52 +77,60 @@ def read_table(
         raise InputError("the file is empty; expected a header line", file=file, row=1)
     header = text.split("\n", 1)[0].rstrip("\r")
     sep = detect_delimiter(header, expected, notes)
+    names = next(csv.reader([header], delimiter=sep))
+    invalid: list[tuple[int, int, int]] = []
+
+    def on_invalid(row: Any) -> str:
+        number = -1 if row.number is None else int(row.number)
+        invalid.append((number, int(row.expected_columns), int(row.actual_columns)))
+        return "skip"
+
     try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            dtype="str",
-            keep_default_na=False,
-            na_filter=True,
-            na_values=[],
-            skip_blank_lines=True,
-            engine="c",
-        )
-    except pd.errors.ParserError as err:
-        match = re.search(r"line (\d+), saw (\d+)", str(err))
-        row = int(match.group(1)) if match else None
+        table = _parse(text, sep, names, on_invalid)
+    except pa.ArrowInvalid as err:
+        raise InputError(f"unreadable CSV: {err}", file=file) from None
+    if invalid:
+        number, expected_n, actual = min(invalid)
+        last = number == len(table) + len(invalid) and not text.endswith(("\n", "\r"))
+        if actual > expected_n:
+            why = "the row has more fields than the header, so the columns cannot be assigned"
+        elif last:
+            why = (
+                "the file ends in the middle of this line (it looks truncated); the cut value "
+                "cannot be told from a complete one"
+            )
+        else:
+            why = "fields are missing, so the remaining values cannot be assigned to columns"
         raise InputError(
-            f"a row has more fields than the header ({err}); the delimiter or quoting is "
-            "inconsistent, so the columns cannot be assigned",
-            file=file,
-            row=row,
-        ) from None
+            f"expected {expected_n} fields, got {actual}: {why}", file=file, row=number
+        )
+    frame = table.to_pandas()
     frame.columns = [str(c).strip() for c in frame.columns]
     # Line numbers: header is line 1; blank lines are skipped by the parser, so count them.
     lines = _line_numbers(text, len(frame))
-    # With na_filter and no NA tokens, only fields missing at the end of a short row are NaN.
-    short = frame.isna().any(axis=1).to_numpy() if len(frame) else np.zeros(0, dtype=bool)
-    if short.any():
-        pos = int(np.flatnonzero(short)[0])
-        fields = int(frame.iloc[pos].notna().sum())
-        last = pos == len(frame) - 1 and not text.endswith(("\n", "\r"))
-        why = (
-            "the file ends in the middle of this line (it looks truncated); the cut value "
-            "cannot be told from a complete one"
-            if last
-            else "fields are missing, so the remaining values cannot be assigned to columns"
-        )
-        raise InputError(
-            f"expected {frame.shape[1]} fields, got {fields}: {why}",
-            file=file,
-            row=int(lines[pos]),
-        )
     if len(frame) and not text.endswith(("\n", "\r")):
         notes.append(
             f"the file does not end with a line break; its last line ({int(lines[-1])}) has "
             "every field and was read as complete"
         )
     return frame, lines
+
+
+def _parse(text: str, sep: str, names: list[str], on_invalid: Any) -> pa.Table:
+    """Parse with Arrow: every column as text, empty fields kept as empty strings."""
+    return pacsv.read_csv(
+        io.BytesIO(text.encode("utf-8")),
+        # Single-threaded so that the parser knows the row number of an invalid row.
+        read_options=pacsv.ReadOptions(use_threads=False),
+        parse_options=pacsv.ParseOptions(
+            delimiter=sep, newlines_in_values=True, invalid_row_handler=on_invalid
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
 
 
 def _line_numbers(text: str, n: int) -> np.ndarray:
