@@ -123,7 +123,8 @@ class _Prepared:
     day: np.ndarray  # days since epoch (int64), valid where ok_time
     ok_time: np.ndarray
     ok_seq: np.ndarray
-    cleaned_directions: int
+    decoder: tuple[int, int, int]  # day = (tval * a + b) // c
+    cleaned: np.ndarray  # rows whose direction spelling was cleaned
     init: np.ndarray | None
 
 
@@ -148,12 +149,12 @@ def _person_codes(column: pd.Series) -> np.ndarray:
     return codes
 
 
-def _direction_codes(column: pd.Series) -> tuple[np.ndarray, int]:
-    """1 arrival, 0 departure, -1 unreadable; and the count of rows whose spelling was cleaned."""
+def _direction_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """1 arrival, 0 departure, -1 unreadable; and which rows had their spelling cleaned."""
     if pd.api.types.is_bool_dtype(column.dtype):
         values = column.astype("boolean")
         out = np.where(values.isna().to_numpy(), -1, values.fillna(False).to_numpy(bool))
-        return out.astype(np.int8), int((out >= 0).sum())
+        return out.astype(np.int8), out >= 0
     if isinstance(column.dtype, pd.CategoricalDtype):
         codes = column.cat.codes.to_numpy().astype(np.int64)
         uniques = pd.Index(column.cat.categories)
@@ -165,14 +166,14 @@ def _direction_codes(column: pd.Series) -> tuple[np.ndarray, int]:
     )
     exact = np.array([str(u) in ("arrival", "departure") for u in uniques] + [True], dtype=bool)
     out = mapped[codes]  # code -1 picks the trailing -1 sentinel
-    cleaned = int(np.count_nonzero((out >= 0) & ~exact[codes]))
+    cleaned = (out >= 0) & ~exact[codes]
     return out, cleaned
 
 
 def _time_values(
     time: pd.Series, seq: pd.Series | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Order value, day, time-ok and seq-ok masks for every row.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[int, int, int]]:
+    """Order value, day, time-ok and seq-ok masks for every row, and the day decoder.
 
     The order value is the timestamp at the coarsest exact unit (or day and ``seq`` packed)
     relative to the earliest time, so it packs into few bits.
@@ -192,7 +193,7 @@ def _time_values(
     tval = np.zeros(n, dtype=np.int64)
     ok_seq = np.ones(n, dtype=bool)
     if not ok_time.any():
-        return tval, day, ok_time, ok_seq
+        return tval, day, ok_time, ok_seq, (1, 0, 1)
     good = values if ok_time.all() else values[ok_time]
     day_good = good // per_day
     if seq is not None:
@@ -205,25 +206,28 @@ def _time_values(
         dmin = int(day_good.min())
         # The timestamp's time of day is ignored when seq is given: seq orders the day.
         order = (day_good - dmin) * srange + np.clip(s - smin, 0, None)
+        decoder = (1, dmin * srange, srange)
     else:
         vmin = int(good.min())
         rel = good - vmin
-        step = 1
+        step, quotient = 1, rel
         # The coarsest unit that keeps every timestamp exact (checked on a sample first).
         for candidate in (per_day, per_day // 86_400, per_day // 86_400_000, 1000, 1):
             if candidate < 1 or per_day % candidate:
                 continue
             if np.any(rel[:1000] % candidate):
                 continue
-            if not np.any(rel % candidate):
+            quotient = rel // candidate
+            if np.array_equal(quotient * candidate, rel):
                 step = candidate
                 break
-        order = rel // step
+        order = quotient if step > 1 else rel
+        decoder = (step, vmin, per_day)
     if ok_time.all():
-        return order, day_good, ok_time, ok_seq
+        return order, day_good, ok_time, ok_seq, decoder
     tval[ok_time] = order
     day[ok_time] = day_good
-    return tval, day, ok_time, ok_seq
+    return tval, day, ok_time, ok_seq, decoder
 
 
 def _initial_status(spec: Any, movements: pd.DataFrame) -> np.ndarray | None:
@@ -282,9 +286,9 @@ def _prepare(movements: pd.DataFrame, initial_status: Any) -> _Prepared:
     code = _person_codes(movements["person_id"])
     arr, cleaned = _direction_codes(movements["direction"])
     seq = movements["seq"] if "seq" in movements.columns else None
-    tval, day, ok_time, ok_seq = _time_values(movements["time"], seq)
+    tval, day, ok_time, ok_seq, decoder = _time_values(movements["time"], seq)
     init = _initial_status(initial_status, movements)
-    return _Prepared(code, arr, tval, day, ok_time, ok_seq, cleaned, init)
+    return _Prepared(code, arr, tval, day, ok_time, ok_seq, decoder, cleaned, init)
 
 
 # Reject kinds, in the order they are checked; the sentence is built per row.
@@ -593,12 +597,16 @@ def classify_crossings(
         window=int(window_days),
         obs_end=end_day if end_day is not None else 0,
         data_start=start_day if start_day is not None else 0,
+        day_mult=prep.decoder[0],
+        day_offset=prep.decoder[1],
+        day_div=prep.decoder[2],
     )
 
-    positions = np.flatnonzero(valid)
+    all_valid = bool(valid.all())
+    positions = np.arange(n, dtype=np.int64) if all_valid else np.flatnonzero(valid)
     results: list[ChunkResult] = []
     if positions.size:
-        code_valid = prep.code[positions]
+        code_valid = prep.code if all_valid else prep.code[positions]
         # Dense person codes over the valid rows (ids may be sparse integers).
         if code_valid.size and int(code_valid.max()) > 4 * code_valid.size + 1024:
             code_valid = pd.factorize(code_valid)[0].astype(np.int64)
@@ -609,7 +617,6 @@ def classify_crossings(
                     rows,
                     code_valid[part],
                     prep.tval[rows],
-                    prep.day[rows],
                     prep.arr[rows],
                     None if prep.init is None else prep.init[rows],
                     params,
@@ -640,42 +647,45 @@ def _assemble(
     if tie_rule is TieRule.REJECT and tie_rows.size:
         kind[tie_rows] = _KINDS.index("ambiguous")
 
-    out: dict[str, np.ndarray] = {
-        "days_observed": np.zeros(n, dtype=np.int64),
-        "days_in": np.zeros(n, dtype=np.int64),
-        "outcome": np.zeros(n, dtype=np.int8),
-        "before": np.zeros(n, dtype=np.int8),
-        "after": np.zeros(n, dtype=np.int8),
-        "long_term": np.zeros(n, dtype=np.int8),
-    }
+    days_in = np.zeros(n, dtype=np.int32)
+    packed = np.zeros(n, dtype=np.uint8)
     for r in results:
-        out["days_observed"][r.rows] = r.days_observed
-        out["days_in"][r.rows] = r.days_in
-        out["outcome"][r.rows] = r.outcome
-        out["before"][r.rows] = r.before
-        out["after"][r.rows] = r.after
-        out["long_term"][r.rows] = r.long_term
+        days_in[r.rows] = r.days_in
+        packed[r.rows] = r.packed
+    days_observed = (np.minimum(prep.day + params.window, params.obs_end) - prep.day).astype(
+        np.int32
+    )
     keep = kind < 0
     all_kept = bool(keep.all())
 
     def pick(a: np.ndarray) -> np.ndarray:
         return a if all_kept else a[keep]
 
-    def boolean(a: np.ndarray) -> pd.arrays.BooleanArray:
-        a = pick(a)
-        return pd.arrays.BooleanArray(a == 1, a == UNKNOWN)
+    codes = pick(packed)
+
+    def boolean(shift: int) -> pd.arrays.BooleanArray:
+        status = (codes >> shift) & 3  # 0 unknown, 1 no, 2 yes
+        return pd.arrays.BooleanArray(status == 2, status == 0)
 
     columns = {
-        "days_observed": pick(out["days_observed"]),
-        "days_in": pick(out["days_in"]),
-        "outcome": pd.Categorical.from_codes(pick(out["outcome"]), categories=list(OUTCOMES)),
-        "resident_before": boolean(out["before"]),
-        "resident_after": boolean(out["after"]),
-        "long_term": boolean(out["long_term"]),
+        "days_observed": pick(days_observed),
+        "days_in": pick(days_in),
+        "outcome": pd.Categorical.from_codes(
+            (codes & 3).astype(np.int8), categories=list(OUTCOMES)
+        ),
+        "resident_before": boolean(2),
+        "resident_after": boolean(4),
+        "long_term": boolean(6),
     }
     base = movements if all_kept else movements.iloc[np.flatnonzero(keep)]
     base = base.drop(columns=[c for c in _OUTPUT_COLUMNS if c in base.columns])
-    table = base.assign(**columns)
+    # Series built without copying: pandas would otherwise copy every new column.
+    table = base.assign(
+        **{
+            name: pd.Series(values, index=base.index, copy=False)
+            for name, values in columns.items()
+        }
+    )
     counts = {k: int(np.count_nonzero(kind == i)) for i, k in enumerate(_KINDS)}
     rejected = _rejected_rows(movements, prep, kind, dup_of, start_day, end_day)
     ambiguous = 0 if tie_rule is TieRule.REJECT else int(tie_rows.size)
@@ -686,18 +696,10 @@ def _assemble(
         window_days=params.window,
         data_start=None if start_day is None else _day_to_date(start_day),
         obs_end=None if end_day is None else _day_to_date(end_day),
-        cleaned_directions=int(np.count_nonzero(keep & _cleaned_mask(movements, prep))),
+        cleaned_directions=int(np.count_nonzero(keep & prep.cleaned)),
         ambiguous_ties=ambiguous,
         reject_counts={k: v for k, v in counts.items() if v},
     )
-
-
-def _cleaned_mask(movements: pd.DataFrame, prep: _Prepared) -> np.ndarray:
-    if prep.cleaned_directions == 0:
-        return np.zeros(len(movements), dtype=bool)
-    column = movements["direction"]
-    exact = column.astype("string").isin(["arrival", "departure"]).fillna(False).to_numpy(bool)
-    return (prep.arr >= 0) & ~exact
 
 
 def _rejected_rows(
