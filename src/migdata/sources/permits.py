@@ -1,0 +1,522 @@
+"""Residence and work permits: first permits by reason and validity, valid permits as persons.
+
+Owns :func:`first_permits` and :func:`valid_permits`. National reasons map to the UN
+admission categories through ``data/sources/permit_reasons.yaml``; the categories and their
+Eurostat reasons come from the standards (``data/standards/admission_categories.yaml``).
+"""
+
+from __future__ import annotations
+
+import html
+import importlib
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+import yaml
+from pandera.errors import SchemaErrors
+
+from migdata._resources import data_path
+from migdata.countries import resolve
+from migdata.errors import InputError, ValidationError
+from migdata.harmonised import HARMONISED_COLUMNS, harmonised_schema
+from migdata.sources import _parse
+from migdata.sources.profile import SourceProfile
+
+__all__ = ["Permits", "admission_categories", "first_permits", "valid_permits"]
+
+_DAYS_PER_MONTH = 365.0 / 12.0
+_EXTRA = ["admission_category", "reason", "validity"]
+
+
+@dataclass
+class Permits:
+    """Result of :func:`first_permits` or :func:`valid_permits`.
+
+    Attributes
+    ----------
+    table
+        Harmonised rows (RP_FIRST or RP_VALID) with the extra columns
+        ``admission_category`` (UN code), ``reason`` (Eurostat FAM/EDUC/REMUN/OTH) and
+        ``validity`` (M3T5, M6T11, M_GE12).
+    permits
+        The usable permit records with ``admission_category``, ``validity``,
+        ``validity_months`` and ``first`` (first permits) or ``counted`` (valid permits).
+    rejected
+        Records that could not be used, with ``row`` and ``reason``.
+    excluded
+        Records out of scope (validity under 3 months; permits not first), with ``row``
+        and ``reason``.
+    unmapped
+        National reason labels with no admission category (counted as ``_U``).
+    documents, persons
+        Documents and persons behind the table (valid permits: persons <= documents).
+    rows_in
+        Input rows (= permits used + rejected).
+    """
+
+    table: pd.DataFrame
+    permits: pd.DataFrame
+    rejected: pd.DataFrame
+    excluded: pd.DataFrame
+    unmapped: pd.DataFrame
+    rows_in: int
+    documents: int = 0
+    persons: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def _repr_html_(self) -> str:
+        measure = self.table["measure"].iloc[0] if len(self.table) else "permits"
+        by_reason = self.table.groupby("admission_category")["obs_value"].sum()
+        rows = "".join(
+            f"<tr><td>{html.escape(str(k))}</td><td style='text-align:right'>{v:,.0f}</td></tr>"
+            for k, v in by_reason.items()
+        )
+        return (
+            f"<div><b>{html.escape(str(measure))}</b>: {self.persons:,} persons from "
+            f"{self.documents:,} documents; {len(self.rejected)} records rejected, "
+            f"{len(self.excluded)} out of scope, of {self.rows_in}. Unmapped reasons: "
+            f"{len(self.unmapped)}.<table><tr><th>UN admission category</th><th>count</th>"
+            f"</tr>{rows}</table></div>"
+        )
+
+
+@cache
+def admission_categories() -> pd.DataFrame:
+    """The UN admission categories (from :mod:`migdata.standards`), with Eurostat reasons.
+
+    Examples
+    --------
+    >>> a = admission_categories().set_index("code")
+    >>> a.loc["FAM_REUNIF", "eurostat_reason"], a.loc["EDU", "eurostat_reason"]
+    ('FAM', 'EDUC')
+    """
+    try:
+        standards: Any = importlib.import_module("migdata.standards")
+        table = pd.DataFrame(standards.admission_categories())
+    except (ImportError, AttributeError):
+        raw = yaml.safe_load(
+            data_path("standards", "admission_categories.yaml").read_text(encoding="utf-8")
+        )
+        table = pd.DataFrame(raw["categories"])
+    return table.astype({"code": "string"})
+
+
+@cache
+def _reason_lookup() -> dict[str, str]:
+    raw = yaml.safe_load(data_path("sources", "permit_reasons.yaml").read_text("utf-8"))
+    out = {_parse.normalise_text(w): code for code, words in raw.items() for w in words}
+    for code in admission_categories()["code"]:
+        out[_parse.normalise_text(code)] = str(code)
+    return out
+
+
+def _map_reasons(values: pd.Series) -> pd.Series:
+    table = _reason_lookup()
+    codes, uniques = pd.factorize(values.astype("string"), use_na_sentinel=True)
+    mapped = [table.get(_parse.normalise_text(u)) for u in uniques]
+    return pd.Series(
+        pd.array([*mapped, None], dtype="string").take(np.where(codes < 0, len(mapped), codes)),
+        index=values.index,
+    )
+
+
+def _need(table: pd.DataFrame, name: str, what: str) -> pd.Series:
+    if name not in table.columns:
+        raise InputError(
+            f"expected a column {name!r} holding the {what}, got columns "
+            f"{', '.join(map(str, table.columns))}",
+            column=name,
+        )
+    return table[name]
+
+
+def _prepare(
+    permits: pd.DataFrame,
+    *,
+    person_column: str,
+    reason_column: str,
+    start_column: str,
+    end_column: str,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Read and check permit records: (usable, rejected, excluded_short, unmapped)."""
+    if not isinstance(permits, pd.DataFrame):
+        raise InputError(f"expected a pandas DataFrame of permits, got {type(permits).__name__}")
+    source = permits.reset_index(drop=True)
+    index = source.index
+    person = _need(source, person_column, "person identifier")
+    reason_raw = _need(source, reason_column, "reason for the permit")
+    start_raw = _need(source, start_column, "first day of validity")
+    end_raw = _need(source, end_column, "last day of validity")
+    start = pd.to_datetime(start_raw, errors="coerce", format="mixed")
+    end = pd.to_datetime(end_raw, errors="coerce", format="mixed")
+
+    def shown(raw: pd.Series) -> pd.Series:
+        return ("'" + raw.astype("string") + "'").fillna("nothing")
+
+    end_given = end_raw.notna() & (end_raw.astype("string").str.strip() != "")
+    problems = {
+        "person": (
+            f"column '{person_column}': expected a person identifier, got " + shown(person)
+        ).where(person.isna(), ""),
+        "start": (
+            f"column '{start_column}': expected a date such as 2019-03-01, got " + shown(start_raw)
+        ).where(start.isna(), ""),
+        "end": (
+            f"column '{end_column}': expected a date (or nothing for a permit without "
+            "expiry), got " + shown(end_raw)
+        ).where(end_given & end.isna(), ""),
+        "order": (
+            f"column '{end_column}': expected a date after the start ("
+            + start.dt.strftime("%Y-%m-%d").astype("string")
+            + "), got "
+            + shown(end_raw)
+        ).where((end < start).fillna(False), ""),
+    }
+    why = _parse.combine_reasons(problems, index)
+    ok = why == ""
+    category = _map_reasons(reason_raw)
+    key = pd.DataFrame(
+        {"p": person.astype("string"), "s": start, "e": end, "r": reason_raw.astype("string")}
+    )
+    dup = ok & key.duplicated(keep="first")
+    first = key[ok].reset_index().groupby(["p", "s", "e", "r"], dropna=False)["index"]
+    first_row = pd.Series(first.transform("min").to_numpy(), index=key[ok].index).reindex(index)
+    why = why.where(
+        ~dup,
+        "duplicate of row " + first_row.astype("Int64").astype("string") + " (same permit)",
+    )
+    ok = why == ""
+    rejected = _parse.rejected_frame(source, np.flatnonzero((~ok).to_numpy()), why[~ok])
+
+    # The last day of validity is included: 1 January to 31 December is 12 months.
+    months = ((end - start).dt.days + 1) / _DAYS_PER_MONTH
+    months = months.where(end.notna(), np.inf)  # no expiry: permanent
+    validity = pd.Series(
+        np.select([months < 3, months < 6, months < 12], ["", "M3T5", "M6T11"], default="M_GE12"),
+        index=index,
+        dtype="string",
+    )
+    short = ok & (months < 3)
+    excluded = _parse.rejected_frame(
+        source,
+        np.flatnonzero(short.to_numpy()),
+        pd.Series(
+            "valid less than 3 months: not a residence permit in these statistics",
+            index=index[short.to_numpy()],
+        ),
+    )
+    unmapped = (
+        pd.DataFrame({"spelling": reason_raw[ok & category.isna()].astype("string")})
+        .fillna("(missing)")
+        .value_counts()
+        .rename("records")
+        .reset_index()
+    )
+    cats = admission_categories().set_index("code")["eurostat_reason"]
+    usable = source[(ok & ~short).to_numpy()].copy()
+    keep = (ok & ~short).to_numpy()
+    usable["_person"] = person[keep].astype("string").to_numpy()
+    usable["_start"] = start[keep].to_numpy()
+    usable["_end"] = end[keep].to_numpy()
+    usable["admission_category"] = category[keep].fillna("_U").to_numpy()
+    usable["reason"] = (
+        usable["admission_category"].map(cats.to_dict()).fillna("OTH").astype("string")
+    )
+    usable.loc[usable["admission_category"] == "_U", "reason"] = "_U"
+    usable["validity"] = validity[keep].to_numpy()
+    usable["validity_months"] = months[keep].to_numpy()
+    return usable, rejected, excluded, unmapped
+
+
+def _breakdowns(
+    rows: pd.DataFrame,
+    citizenship_column: str | None,
+    sex_column: str | None,
+    age_column: str | None,
+) -> pd.DataFrame:
+    idx = rows.index
+    partner = (
+        pd.Series("_T", index=idx, dtype="string")
+        if citizenship_column is None
+        else pd.Series(
+            resolve(_need(rows, citizenship_column, "citizenship").astype("string")), index=idx
+        )
+        .astype("string")
+        .fillna("_U")
+    )
+    sex = (
+        pd.Series("_T", index=idx, dtype="string")
+        if sex_column is None
+        else _parse.parse_sex(_need(rows, sex_column, "sex"))[0].fillna("_U")
+    )
+    if age_column is None:
+        age = pd.Series("_T", index=idx, dtype="string")
+    else:
+        raw = _need(rows, age_column, "age")
+        numeric = pd.to_numeric(raw, errors="coerce")
+        age = _parse.age_band(numeric).where(numeric.notna(), _parse.parse_age(raw)[0].fillna("_U"))
+    return pd.DataFrame(
+        {
+            "counterpart_area": partner,
+            "counterpart_type": "CITIZENSHIP" if citizenship_column else "NONE",
+            "sex": sex,
+            "age": age,
+        },
+        index=idx,
+    )
+
+
+def _finish(
+    cells: pd.DataFrame, measure: str, profile: SourceProfile, provenance: str
+) -> pd.DataFrame:
+    keys = ["counterpart_area", "counterpart_type", "sex", "age", "time_period", *_EXTRA]
+    out = cells.groupby(keys, observed=True).size().rename("obs_value").reset_index()
+    out["obs_value"] = out["obs_value"].astype("float64")
+    out["measure"] = measure
+    out["ref_area"] = profile.country
+    out["reported_value"] = out["obs_value"]
+    out["adjustment"] = 1.0
+    # Permits are counted by their own definition, not against a migration target.
+    out["target"] = pd.NA
+    out["compliance"] = pd.NA
+    out["source_id"] = profile.source_id
+    out["obs_status"] = "A"
+    out["provenance"] = provenance
+    out = out[[*HARMONISED_COLUMNS, *_EXTRA]].astype(
+        {**HARMONISED_COLUMNS, **dict.fromkeys(_EXTRA, "string")}
+    )
+    base = harmonised_schema()
+    schema = pa.DataFrameSchema(
+        base.columns,
+        strict=False,
+        unique=[*base.unique, *_EXTRA],
+    )
+    try:
+        schema.validate(out, lazy=True)
+    except SchemaErrors as exc:  # a bug, not bad input
+        raise ValidationError(
+            "the permit table breaks its schema", report=exc.failure_cases
+        ) from exc
+    return out.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def first_permits(
+    permits: pd.DataFrame,
+    profile: SourceProfile,
+    *,
+    person_column: str = "person_id",
+    reason_column: str = "reason",
+    start_column: str = "valid_from",
+    end_column: str = "valid_to",
+    first_column: str | None = None,
+    citizenship_column: str | None = "citizenship",
+    sex_column: str | None = None,
+    age_column: str | None = None,
+    gap_months: float = 6,
+) -> Permits:
+    """First residence permits by UN admission category and validity class, per year.
+
+    Parameters
+    ----------
+    permits
+        One row per permit (document): person, national reason (any language of
+        ``permit_reasons.yaml`` or a UN category code), first and last day of validity (an
+        empty end means no expiry).
+    profile
+        The permit source's profile.
+    first_column
+        A yes/no column saying which permits are first permits. Without it a permit is
+        first when the person held no earlier permit, or when the latest earlier permit
+        expired at least ``gap_months`` before it (the Eurostat convention of six months).
+    citizenship_column, sex_column, age_column
+        Breakdowns (None -> totals).
+
+    Returns
+    -------
+    Permits
+        ``table`` of RP_FIRST rows by year of the start of validity; records valid less than
+        3 months and renewals are in ``excluded``.
+
+    Examples
+    --------
+    >>> p = SourceProfile(source_id="KEN-RP", country="KEN", source_type="residence_permits")
+    >>> rp = pd.DataFrame({
+    ...     "person_id": [1, 1, 2, 3, 4],
+    ...     "reason": ["travail", "work", "regroupement familial", "étudiant", "tourism"],
+    ...     "valid_from": ["2019-01-01", "2020-01-01", "2019-05-01", "2019-09-01",
+    ...                    "2019-02-01"],
+    ...     "valid_to": ["2019-12-31", "2021-12-31", "2019-10-31", "2020-06-30",
+    ...                  "2019-03-01"],
+    ...     "citizenship": ["UGA", "UGA", "Tanzanie", "RWA", "FRA"]})
+    >>> f = first_permits(rp, p)
+    >>> f.table[["counterpart_area", "time_period", "admission_category", "reason",
+    ...          "validity", "obs_value"]]
+      counterpart_area time_period admission_category reason validity  obs_value
+    0              RWA        2019                EDU   EDUC    M6T11        1.0
+    1              TZA        2019         FAM_REUNIF    FAM    M6T11        1.0
+    2              UGA        2019               WORK  REMUN   M_GE12        1.0
+    >>> f.excluded["reason"].tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ['valid less than 3 months: not a residence permit in these statistics',
+     'renewal: the person held a permit until 2019-12-31']
+    """
+    usable, rejected, excluded, unmapped = _prepare(
+        permits,
+        person_column=person_column,
+        reason_column=reason_column,
+        start_column=start_column,
+        end_column=end_column,
+    )
+    if first_column is not None:
+        answer = _need(usable, first_column, "first-permit flag").astype("string").str.lower()
+        first = answer.str.strip().isin(["yes", "y", "true", "1", "oui", "sim", "first"])
+        usable["first"] = first.fillna(False).to_numpy()
+        prev_end = pd.Series(pd.NaT, index=usable.index)
+    else:
+        order = usable.sort_values(["_person", "_start"], kind="stable")
+        # Latest expiry among the person's earlier permits (no expiry counts as far future).
+        end_filled = order["_end"].fillna(pd.Timestamp("2200-01-01"))
+        running = end_filled.groupby(order["_person"]).cummax()
+        prev_end = running.groupby(order["_person"]).shift(1)
+        gap = (order["_start"] - prev_end).dt.days / _DAYS_PER_MONTH
+        first_sorted = prev_end.isna() | (gap >= gap_months).fillna(False)
+        usable["first"] = first_sorted.reindex(usable.index).to_numpy()
+        prev_end = prev_end.reindex(usable.index)
+    renewals = usable[~usable["first"]]
+    renewal_reason = (
+        "renewal: the person held a permit until "
+        + prev_end[renewals.index].dt.strftime("%Y-%m-%d").astype("string").fillna("(flag)")
+        if first_column is None
+        else pd.Series("not a first permit (flag)", index=renewals.index, dtype="string")
+    )
+    original_rows = pd.Series(usable.index, index=usable.index)
+    renewal_frame = renewals.drop(
+        columns=[
+            "_person",
+            "_start",
+            "_end",
+            "admission_category",
+            "reason",
+            "validity",
+            "validity_months",
+            "first",
+        ]
+    ).assign(row=original_rows[renewals.index].astype("Int64"), reason=renewal_reason)
+    excluded = pd.concat([excluded, renewal_frame], ignore_index=True)
+    firsts = usable[usable["first"]]
+    cells = _breakdowns(firsts, citizenship_column, sex_column, age_column).assign(
+        time_period=firsts["_start"].dt.year.astype("string"),
+        admission_category=firsts["admission_category"],
+        reason=firsts["reason"],
+        validity=firsts["validity"],
+    )
+    table = _finish(
+        cells,
+        "RP_FIRST",
+        profile,
+        f"{profile.source_id}: first permits (no permit in the previous {gap_months:g} months"
+        " or flagged first), by year of start of validity; documents",
+    )
+    kept = usable.drop(columns=["_person", "_start", "_end"])
+    return Permits(
+        table=table,
+        permits=kept.reset_index(drop=True),
+        rejected=rejected,
+        excluded=excluded,
+        unmapped=unmapped,
+        rows_in=len(permits),
+        documents=len(firsts),
+        persons=int(firsts["_person"].nunique()),
+    )
+
+
+def valid_permits(
+    permits: pd.DataFrame,
+    profile: SourceProfile,
+    on_date: Any,
+    *,
+    person_column: str = "person_id",
+    reason_column: str = "reason",
+    start_column: str = "valid_from",
+    end_column: str = "valid_to",
+    citizenship_column: str | None = "citizenship",
+    sex_column: str | None = None,
+    age_column: str | None = None,
+) -> Permits:
+    """Persons holding a valid permit on a date (one person with several permits counts once).
+
+    Parameters
+    ----------
+    permits
+        One row per permit, as for :func:`first_permits`.
+    profile
+        The permit source's profile.
+    on_date
+        Reference date (e.g. ``"2019-12-31"``); a permit is valid when its start is on or
+        before it and its end on or after it (or it has no end).
+    citizenship_column, sex_column, age_column
+        Breakdowns (None -> totals).
+
+    Returns
+    -------
+    Permits
+        ``table`` of RP_VALID rows, ``time_period`` the date; a person holding several
+        valid permits is classified by the one that started last (ties: the longest).
+
+    Examples
+    --------
+    >>> p = SourceProfile(source_id="KEN-RP", country="KEN", source_type="residence_permits")
+    >>> rp = pd.DataFrame({
+    ...     "person_id": [1, 1, 2, 3],
+    ...     "reason": ["work", "family", "student", "work"],
+    ...     "valid_from": ["2019-01-01", "2019-06-01", "2019-02-01", "2018-01-01"],
+    ...     "valid_to": ["2020-12-31", "2020-05-31", None, "2019-06-30"],
+    ...     "citizenship": ["UGA", "UGA", "RWA", "TZA"]})
+    >>> v = valid_permits(rp, p, "2019-12-31")
+    >>> v.documents, v.persons
+    (3, 2)
+    >>> v.table[["counterpart_area", "admission_category", "validity", "obs_value"]]
+      counterpart_area admission_category validity  obs_value
+    0              RWA                EDU   M_GE12        1.0
+    1              UGA                FAM   M_GE12        1.0
+    """
+    date = pd.Timestamp(on_date)
+    usable, rejected, excluded, unmapped = _prepare(
+        permits,
+        person_column=person_column,
+        reason_column=reason_column,
+        start_column=start_column,
+        end_column=end_column,
+    )
+    valid = usable[(usable["_start"] <= date) & (usable["_end"].isna() | (usable["_end"] >= date))]
+    # One row per person: the permit that started last, then the longest.
+    chosen = valid.sort_values(
+        ["_person", "_start", "validity_months"], kind="stable"
+    ).drop_duplicates("_person", keep="last")
+    cells = _breakdowns(chosen, citizenship_column, sex_column, age_column).assign(
+        time_period=date.strftime("%Y-%m-%d"),
+        admission_category=chosen["admission_category"],
+        reason=chosen["reason"],
+        validity=chosen["validity"],
+    )
+    table = _finish(
+        cells,
+        "RP_VALID",
+        profile,
+        f"{profile.source_id}: persons holding a valid permit on {date.date()} "
+        f"({len(valid)} documents, {len(chosen)} persons)",
+    )
+    usable["counted"] = usable.index.isin(chosen.index)
+    return Permits(
+        table=table,
+        permits=usable.drop(columns=["_person", "_start", "_end"]).reset_index(drop=True),
+        rejected=rejected,
+        excluded=excluded,
+        unmapped=unmapped,
+        rows_in=len(permits),
+        documents=len(valid),
+        persons=len(chosen),
+    )
