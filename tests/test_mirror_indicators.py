@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,7 +15,7 @@ from migdata.mirror.table import MirrorTable
 
 
 @pytest.fixture
-def real(shared_data: type) -> MirrorTable:
+def real(shared_data: Any) -> MirrorTable:
     return MirrorTable.from_eurostat(shared_data.path("eurostat_mirror_flows_2010_2019.csv"))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import pytest
 
@@ -13,7 +15,7 @@ MIRROR = "eurostat_mirror_flows_2010_2019.csv"
 
 
 @pytest.fixture
-def real(shared_data: type) -> MirrorTable:
+def real(shared_data: Any) -> MirrorTable:
     return MirrorTable.from_eurostat(shared_data.path(MIRROR))
 
 
@@ -96,7 +98,8 @@ def test_from_harmonised_rejects_aggregates() -> None:
     base = {"sex": "_T", "age": "_T", "time_period": "2015"}
     imm = pd.DataFrame(
         [{**base, "measure": "IMM", "ref_area": "ESP", "counterpart_area": c,
-          "counterpart_type": "PREV_RES", "obs_value": v} for c, v in (("ITA", 17350.0), ("_T", 9e5))]
+          "counterpart_type": "PREV_RES", "obs_value": v}
+         for c, v in (("ITA", 17350.0), ("_T", 9e5))]
     )  # fmt: skip
     emi = pd.DataFrame(
         [{**base, "measure": "EMI", "ref_area": "ITA", "counterpart_area": "ESP",
@@ -108,7 +111,7 @@ def test_from_harmonised_rejects_aggregates() -> None:
     assert t.rejected.input.item() == "immigration"
 
 
-def test_durations_attached_per_pair_and_year(shared_data: type, real: MirrorTable) -> None:
+def test_durations_attached_per_pair_and_year(shared_data: Any, real: MirrorTable) -> None:
     """Thresholds come from the reporter's table for that pair and year; gaps stay NA."""
     t = real.with_durations(
         shared_data.path("duration_thresholds_immigration_2002_2021.csv"),
@@ -141,7 +144,7 @@ def test_missing_threshold_is_na_not_one() -> None:
     assert t.with_durations(thr, thr.iloc[:0]).duration_gaps().side.tolist() == ["emigration"]
 
 
-def test_readers_of_shared_files(shared_data: type) -> None:
+def test_readers_of_shared_files(shared_data: Any) -> None:
     """Duration and IMEM class files read completely; EL and UK resolve."""
     d = read_duration_thresholds(shared_data.path("duration_thresholds_immigration_2002_2021.csv"))
     assert len(d.data) == 19840 and d.rejected.empty

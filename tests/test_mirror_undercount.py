@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import pytest
 
@@ -13,7 +15,7 @@ NORDIC_BENL = ["DK", "FI", "SE", "BE", "NL"]
 
 
 @pytest.fixture
-def real(shared_data: type) -> MirrorTable:
+def real(shared_data: Any) -> MirrorTable:
     t = MirrorTable.from_eurostat(shared_data.path("eurostat_mirror_flows_2010_2019.csv"))
     return t.with_durations(
         shared_data.path("duration_thresholds_immigration_2002_2021.csv"),
@@ -24,7 +26,9 @@ def real(shared_data: type) -> MirrorTable:
 def test_index_matches_definition(real: MirrorTable) -> None:
     """U^E of Italy 2015 equals the sum of its emigration over the partners' immigration."""
     u = undercount_index(real, NORDIC_BENL, draws=0)
-    row = u.query("country == 'ITA' and year == 2015 and side == 'emigration' and duration == 'raw'")
+    row = u.query(
+        "country == 'ITA' and year == 2015 and side == 'emigration' and duration == 'raw'"
+    )
     d = real.both_sides().query("origin == 'ITA' and year == 2015")
     d = d.loc[d.destination.isin(["DNK", "FIN", "SWE", "BEL", "NLD"])]
     assert row["index"].item() == pytest.approx(d.emigration.sum() / d.immigration.sum())

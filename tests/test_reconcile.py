@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -72,7 +74,7 @@ def test_invariants(case: tuple, method: Method, weights: Weights, k: float) -> 
 
 
 @pytest.fixture
-def real2015(shared_data: type) -> MirrorTable:
+def real2015(shared_data: Any) -> MirrorTable:
     path = shared_data.path("eurostat_mirror_flows_2010_2019.csv")
     return MirrorTable.from_eurostat(path).select(year=2015)
 

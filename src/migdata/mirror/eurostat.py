@@ -44,11 +44,15 @@ def read_csv(source: Any, *, what: str) -> tuple[pd.DataFrame, str | None]:
         return source.copy(), None
     path = Path(source)
     if not path.is_file():
-        raise InputError(f"expected a CSV file of {what}, but the file does not exist", file=path)
+        raise InputError(
+            f"expected a CSV file of {what}, but the file does not exist", file=str(path)
+        )
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     except (pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise InputError(f"expected a CSV file of {what}, could not parse it: {err}", file=path)
+        raise InputError(
+            f"expected a CSV file of {what}, could not parse it: {err}", file=str(path)
+        ) from err
     return frame, str(path)
 
 

@@ -75,7 +75,8 @@ def cc1_heatmap(
     ax.set_xlabel("destination j (reports immigration I_ij)")
     ax.set_ylabel("origin i (reports emigration E_ij)")
     ax.set_title(
-        f"Mirror asymmetry CC1 = (I - E) / ((I + E)/2), {year}\ngrey: a side not reported; black: same country"
+        f"Mirror asymmetry CC1 = (I - E) / ((I + E)/2), {year}\n"
+        "grey: a side not reported; black: same country"
     )
     cbar = fig.colorbar(image, ax=ax, shrink=0.8)
     cbar.set_label("CC1  (> 0: immigration larger, < 0: emigration larger)")

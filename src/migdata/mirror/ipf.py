@@ -113,7 +113,8 @@ def ipf(
         if mask.shape != x.shape:
             raise InputError(f"structural_zeros has shape {mask.shape}, the seed {x.shape}")
         x[mask] = 0.0
-    for axis, target, labels, name in ((1, rows, frame.index, "row"), (0, cols, frame.columns, "column")):  # fmt: skip
+    margins = ((1, rows, frame.index, "row"), (0, cols, frame.columns, "column"))
+    for axis, target, labels, name in margins:
         empty = (x.sum(axis=axis) == 0) & (target > 0)
         if empty.any():
             raise InputError(

@@ -27,7 +27,7 @@ __all__ = ["Method", "OutlierRule", "Reconciliation", "Weights", "class_table", 
 _CELL = ["year", "sex", "age"]
 
 
-class _StrEnum(str, Enum):
+class _StrEnum(str, Enum):  # noqa: UP042 - StrEnum's __str__/_missing_ differ; kept explicit
     """An Enum that also accepts its value in any case, with ``_`` or ``-``."""
 
     @classmethod
@@ -134,7 +134,7 @@ class Reconciliation:
     def factor(self, country: str, side: str, year: int | None = None) -> float:
         """The factor of one country and side (of the only year, or of ``year``)."""
         code = resolve_countries(pd.Series([country])).iloc[0]
-        f = self.factors.query("country == @code and side == @side")
+        f = self.factors.loc[(self.factors["country"] == code) & (self.factors["side"] == side)]
         if year is not None:
             f = f.loc[f["year"] == year]
         if len(f) != 1:
@@ -573,7 +573,7 @@ def reconcile(
                 "age": age,
                 "converged": fit.converged,
                 "iterations": fit.iterations,
-            }  # fmt: skip
+            }
         )
     factors = _all_factors(pd.concat(factor_parts, ignore_index=True), data)
     flows = _harmonise(data, factors, method, ref, is_out, both.index)
@@ -685,30 +685,46 @@ def _harmonise(data: pd.DataFrame, factors: pd.DataFrame, method: Method, ref: s
     flows["sides"] = np.select(
         [use_both, only_i, only_e], ["both", "immigration", "emigration"], "none"
     )
-    dest, orig = flows["destination"].astype("string"), flows["origin"].astype("string")
+    flows["provenance"] = _provenance(flows, np.isnan(rf), np.isnan(sf), method, ref)
+    return flows
+
+
+def _provenance(
+    flows: pd.DataFrame, r_nan: np.ndarray, s_nan: np.ndarray, method: Method, ref: str
+) -> pd.Series:
+    """Provenance sentences, built once per distinct (pair, sides, flags) and broadcast."""
+    parts = pd.DataFrame(
+        {
+            "origin": flows["origin"].to_numpy(),
+            "destination": flows["destination"].to_numpy(),
+            "sides": flows["sides"].to_numpy(),
+            "r_nan": r_nan,
+            "s_nan": s_nan,
+            "outlier": flows["outlier"].to_numpy(),
+        }
+    )
+    ids = parts.groupby(list(parts.columns), sort=False).ngroup().to_numpy()
+    _, first = np.unique(ids, return_index=True)
+    u = parts.iloc[first].reset_index(drop=True)
+    dest, orig = u["destination"].astype("string"), u["origin"].astype("string")
     imm_txt = (
         "immigration reported by "
         + dest
-        + pd.Series(
-            np.where(np.isnan(rf), " (r not estimable: unadjusted)", " x r"), dtype="string"
-        )
+        + pd.Series(np.where(u["r_nan"], " (r not estimable: unadjusted)", " x r"), dtype="string")
     )
     emi_txt = (
         "emigration reported by "
         + orig
-        + pd.Series(
-            np.where(np.isnan(sf), " (s not estimable: unadjusted)", " x s"), dtype="string"
-        )
+        + pd.Series(np.where(u["s_nan"], " (s not estimable: unadjusted)", " x s"), dtype="string")
     )
     tail = f"; {method.value}, reference {ref}"
-    prov = pd.Series(pd.NA, index=flows.index, dtype="string")
-    prov[use_both] = ("mean of " + imm_txt + " and " + emi_txt)[use_both] + tail
-    prov[only_i] = imm_txt[only_i] + tail
-    prov[only_e] = emi_txt[only_e] + tail
-    prov[flows["sides"] == "none"] = "no side reported"
-    prov[flows["outlier"].to_numpy()] += " (outlier: excluded from estimation)"
-    flows["provenance"] = prov
-    return flows
+    text = pd.Series("no side reported", index=u.index, dtype="string")
+    both, only_i, only_e = (u["sides"] == v for v in ("both", "immigration", "emigration"))
+    text[both] = ("mean of " + imm_txt + " and " + emi_txt)[both] + tail
+    text[only_i] = imm_txt[only_i] + tail
+    text[only_e] = emi_txt[only_e] + tail
+    text[u["outlier"].to_numpy()] += " (outlier: excluded from estimation)"
+    return pd.Series(text.to_numpy()[ids], index=flows.index, dtype="string")
 
 
 def _diagnostics(flows: pd.DataFrame, fits: pd.DataFrame) -> pd.DataFrame:
@@ -724,7 +740,7 @@ def _diagnostics(flows: pd.DataFrame, fits: pd.DataFrame) -> pd.DataFrame:
             n_adjusted=("before", "size"),
             mean_abs_cc1_before=("before", "mean"),
             mean_abs_cc1_after=("after", "mean"),
-        )  # fmt: skip
+        )
     )
     counts = both.groupby(_CELL, observed=True).agg(
         n_both=("outlier", "size"), n_outliers=("outlier", "sum")

@@ -262,7 +262,7 @@ class MirrorTable:
             return None if c is None else frame[c]
 
         raw_o, raw_d, raw_y = frame[cols["origin"]], frame[cols["destination"]], frame[cols["year"]]
-        year, bad_year = _number(raw_y)
+        year, _ = _number(raw_y)
         std = pd.DataFrame(
             {
                 "origin": resolve_countries(raw_o),
@@ -377,8 +377,8 @@ class MirrorTable:
                     "side": name,
                     "year": frame["time_period"].astype("string").str.slice(0, 4),
                     "value": frame[value],
-                    "sex": frame["sex"] if "sex" in frame else "_T",
-                    "age": frame["age"] if "age" in frame else "_T",
+                    "sex": frame.get("sex", "_T"),
+                    "age": frame.get("age", "_T"),
                 }
             )
             reason = _empty_reasons(frame.index)
