@@ -173,12 +173,18 @@ class QualityProfile:
             e = e[e["module"] == module]
         if dimension is not None:
             e = e[e["dimension"] == Dimension.parse(dimension).value]
-        return e.sort_values(
-            ["country", "module", "dimension", "shortfall"],
+        # Modules in questionnaire order and dimensions in the Regulation's order.
+        ranks = e.assign(
+            _m=e["module"].map({m: i for i, m in enumerate(self.modules)}),
+            _d=e["dimension"].map({d.value: d.order for d in Dimension}),
+        )
+        ranks = ranks.sort_values(
+            ["country", "_m", "_d", "shortfall"],
             ascending=[True, True, True, False],
             kind="stable",
             na_position="last",
-        ).reset_index(drop=True)
+        )
+        return ranks.drop(columns=["_m", "_d"]).reset_index(drop=True)
 
     # ---- tables ----------------------------------------------------------------------
 

@@ -31,6 +31,13 @@ table.x th{background:#f2f2f2} td.n{text-align:right} p.note{font-size:12px;colo
 """
 
 
+_UNDER_NAMES = {
+    "source_id": "source",
+    "class_I": "immigration undercount",
+    "class_E": "emigration undercount",
+}
+
+
 def _png(fig: Any) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100)
@@ -182,7 +189,7 @@ Art. 12), scored from the answers to the migration metadata questionnaire.</p>
 [no sanctions], capped at 1; u<sub>E</sub> = 1 &minus; weighted share of the known
 deregistration rules that are in place (weights 0.5, 0.1, 0.1, 0.3). Classes: low &lt; 0.25
 &le; medium &lt; 0.75 &le; high.</p>
-{_table(unders[under_cols], numeric=("u_I", "u_E"))}
+{_table(unders[under_cols].rename(columns=_UNDER_NAMES), numeric=("u_I", "u_E"))}
 <h2>Composite index (equal weights; for ranking only)</h2>
 <p class='note'>The profile above is the assessment; this mean of the graded dimensions is
 shown only with equal weights.</p>
