@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from migdata.mirror.table import KEY, MirrorTable
+from migdata.quality.indicators import cc1
 
 __all__ = ["country_aggregates", "pair_indicators", "year_summary"]
 
@@ -17,15 +18,8 @@ _CELL = ["year", "sex", "age"]
 
 
 def _cc1(immigration: Any, emigration: Any) -> np.ndarray:
-    """ESS CC1 asymmetry (I - E) / ((I + E) / 2); NaN when a side is missing or both are 0.
-
-    Local copy until ``migdata.quality.indicators.cc1`` exists (DOMAIN.md section 4).
-    """
-    i = np.asarray(immigration, dtype=float)
-    e = np.asarray(emigration, dtype=float)
-    mean = (i + e) / 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(mean > 0, (i - e) / mean, np.nan)
+    """Signed CC1 as a float array (the ESS QPI of :func:`migdata.quality.indicators.cc1`)."""
+    return np.asarray(cc1(np.asarray(immigration, float), np.asarray(emigration, float)), float)
 
 
 def _ratio(numerator: Any, denominator: Any) -> np.ndarray:
