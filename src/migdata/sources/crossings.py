@@ -458,7 +458,7 @@ def classify_crossings(
     obs_end: Any = None,
     data_start: Any = None,
     initial_status: Any = None,
-    chunk_rows: int = 2_000_000,
+    chunk_rows: int = 250_000,
     ties: TieRule | str = TieRule.INPUT_ORDER,
     today: Any = None,
 ) -> Crossings:
@@ -515,7 +515,9 @@ def classify_crossings(
         enough to decide.
     chunk_rows
         Persons are processed in person-aligned chunks of about this many rows, which
-        bounds working memory; results do not depend on it.
+        bounds working memory; results do not depend on it. The default (250,000) keeps
+        a chunk's arrays in cache and lets (person, time, row) pack into one 64-bit key
+        for second-resolution times over a decade; it measured faster than 2 million.
     ties
         Crossings of one person in both directions with the same time (and the same
         ``seq``): ``"input_order"`` (default) orders them by input row and counts them,
@@ -565,7 +567,8 @@ def classify_crossings(
     kind = np.full(n, -1, dtype=np.int8)
 
     def flag(mask: np.ndarray, name: str) -> None:
-        kind[(kind < 0) & mask] = _KINDS.index(name)
+        if mask.any():  # clean data pays one pass per check
+            kind[(kind < 0) & mask] = _KINDS.index(name)
 
     flag(prep.code < 0, "no_person")
     flag(prep.arr < 0, "bad_direction")
