@@ -20,8 +20,8 @@ from migdata.questionnaire import bank
 
 @pytest.fixture(scope="module")
 def profile() -> QualityProfile:
-    """Three countries scored over the real bank."""
-    return score(synthetic_answers(bank.items(), ("RWA", "KEN", "UGA"), seed=7))
+    """Two countries scored over the real bank."""
+    return score(synthetic_answers(bank.items(), ("RWA", "KEN"), seed=7))
 
 
 def cell_texts(fig: Figure, k: int = 0) -> list[str]:
@@ -33,13 +33,13 @@ def test_heatmap_one_module(profile: QualityProfile) -> None:
     fig = heatmap(profile, "IMM")
     assert isinstance(fig, Figure) and len(fig.axes) == 1
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["KEN", "RWA", "UGA"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["KEN", "RWA"]
     assert len(ax.get_xticklabels()) == 6
     scores = profile.scores.query("module == 'IMM' and country == 'KEN'")
     first = scores.iloc[0]
     expected = first["grade"] if pd.notna(first["grade"]) else "–"
     assert cell_texts(fig)[0].startswith(str(expected))
-    assert len(cell_texts(fig)) == 3 * 6
+    assert len(cell_texts(fig)) == 2 * 6
 
 
 def test_heatmap_small_multiples_and_country(profile: QualityProfile) -> None:
@@ -63,17 +63,17 @@ def test_country_report_is_self_contained(profile: QualityProfile, tmp_path: Pat
     assert (tmp_path / "ken.html").read_text(encoding="utf-8") == page
     assert "data:image/png;base64," in page and "<script" not in page
     assert "Which answers produced each score" in page and "QuantMig" in page
-    assert "UGA" not in page.split("Which answers")[1]  # only Kenya's answers are explained
+    assert "RWA-" not in page.split("Which answers")[1]  # only Kenya's sources are explained
 
 
 def test_write_reports_files(profile: QualityProfile, tmp_path: Path) -> None:
     """write_reports writes the CSV tables, the heatmap, the overview and a page per country."""
     written = write_reports(profile, tmp_path / "out")
     names = [p.name for p in written]
-    assert names[-4:] == ["index.html", "quality_KEN.html", "quality_RWA.html", "quality_UGA.html"]
+    assert names[-3:] == ["index.html", "quality_KEN.html", "quality_RWA.html"]
     assert "heatmap.png" in names
     comparison = pd.read_csv(tmp_path / "out" / "comparison.csv")
-    assert len(comparison) == 3 * 6
+    assert len(comparison) == 2 * 6
 
 
 def test_cli_registers_quality_score() -> None:

@@ -244,7 +244,7 @@ def bank_and_answers(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame, pd.Da
     return items, loadings, table
 
 
-@settings(max_examples=15)  # each example scores four countries at once
+@settings(max_examples=10)  # each example scores four countries at once
 @given(bank_and_answers())
 def test_property_scores_within_unit_interval(case: tuple[pd.DataFrame, ...]) -> None:
     """Any valid set of answers gives every dimension score in [0, 1] and coverage in [0, 1]."""
@@ -256,7 +256,7 @@ def test_property_scores_within_unit_interval(case: tuple[pd.DataFrame, ...]) ->
     assert ((cov >= 0) & (cov <= 1 + 1e-12)).all()
 
 
-@settings(max_examples=15)  # each example scores four countries at once
+@settings(max_examples=10)  # each example scores four countries at once
 @given(bank_and_answers(), st.integers(0, BANK_SIZE - 1))
 def test_property_raising_a_level_never_lowers_a_score(
     case: tuple[pd.DataFrame, ...], pick: int
@@ -274,7 +274,7 @@ def test_property_raising_a_level_never_lowers_a_score(
     assert (after >= before - 1e-12).all()
 
 
-@settings(max_examples=15)  # each example scores four countries at once
+@settings(max_examples=10)  # each example scores four countries at once
 @given(bank_and_answers())
 def test_property_not_applicable_rows_change_nothing(case: tuple[pd.DataFrame, ...]) -> None:
     """Dropping the 'not applicable' rows leaves every score, grade and coverage unchanged."""
@@ -287,7 +287,7 @@ def test_property_not_applicable_rows_change_nothing(case: tuple[pd.DataFrame, .
     pd.testing.assert_frame_equal(with_na[cols], without[cols])
 
 
-@settings(max_examples=15)  # each example scores four countries at once
+@settings(max_examples=10)  # each example scores four countries at once
 @given(bank_and_answers(), st.randoms(use_true_random=False))
 def test_property_row_order_does_not_matter(case: tuple[pd.DataFrame, ...], rnd: object) -> None:
     """Shuffling the answer rows gives identical scores and explanation."""
