@@ -126,3 +126,29 @@ def test_property_real_bank_bounds_and_monotone(seed: int, pick: int) -> None:
     raised.loc[k, "level"] = table.loc[k, "level"] + 1
     after = score(raised).scores
     assert (after["score"].fillna(-1) >= before["score"].fillna(-1) - 1e-12).all()
+
+
+def test_score_folder_end_to_end_with_real_workbooks(tmp_path: Path) -> None:
+    """Workbooks written by write_template and filled are read and scored; a fake one fails."""
+    import openpyxl
+
+    from migdata.questionnaire.template import write_template
+
+    for country, lang in (("RWA", "fr"), ("KEN", "en")):
+        path = write_template(tmp_path / f"{country}.xlsx", lang=lang, country=country)
+        wb = openpyxl.load_workbook(path)
+        ws = wb["IMM"]
+        for row in range(4, ws.max_row + 1):
+            key = ws.cell(row, 7).value or ""
+            if key.endswith("|IMM.020"):  # frequency of immigration figures
+                first = bank.options().query("item_id == 'IMM.020'").iloc[0]
+                ws.cell(row, 4).value = first[f"label_{lang}"]
+        wb.save(path)
+    (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
+    p = score_folder(tmp_path)
+    status = dict(zip(p.files["file"].map(lambda f: Path(f).name), p.files["status"], strict=True))
+    assert status == {"KEN.xlsx": "scored", "RWA.xlsx": "scored", "broken.xlsx": "failed"}
+    assert p.countries == ["KEN", "RWA"]
+    level = bank.options().query("item_id == 'IMM.020'")["level"].iloc[0]
+    explained = p.explain("RWA", "IMM").query("item_id == 'IMM.020'")
+    assert (explained["level"] == level).all() and len(explained) > 0
