@@ -258,6 +258,7 @@ def parse_code(values: pd.Series, section: str) -> tuple[pd.Series, pd.Series]:
     return out, pd.Series(codes >= 0, index=values.index) & out.isna()
 
 
+@cache
 def standards_data() -> dict[str, Any]:
     """The standards' definitions (module :mod:`migdata.standards` data file), or {}."""
     path = data_path("standards", "definitions.yaml")
@@ -278,3 +279,28 @@ def excluded_purposes() -> tuple[str, ...]:
 def short_term_months() -> float:
     """Lower bound of short-term migration / temporary mobility (3 months)."""
     return float(standards_data().get("short_term", {}).get("months", 3))
+
+
+def reason_where(mask: Any, message: str, raw: pd.Series | None) -> pd.Series:
+    """``message + got '<raw>'`` on the masked rows, '' elsewhere (strings built only where
+    needed: most rows of a large input have no problem)."""
+    index = raw.index if raw is not None else None
+    flags = np.asarray(mask, dtype=bool)
+    out = pd.Series(
+        "", index=index if index is not None else pd.RangeIndex(len(flags)), dtype="string"
+    )
+    if flags.any():
+        if raw is None:
+            shown = pd.Series("nothing", index=out.index[flags], dtype="string")
+        else:
+            shown = ("'" + raw[flags].astype("string") + "'").fillna("nothing")
+        out[flags] = message + ", got " + shown
+    return out
+
+
+def is_plain_number(values: pd.Series) -> pd.Series:
+    """True where a cell is a number or a text holding only a number (per distinct value)."""
+    codes, uniques = pd.factorize(values.astype("string"), use_na_sentinel=True)
+    plain = pd.Series(uniques, dtype="string").str.fullmatch(r"\s*\d+([.,]\d+)?\s*")
+    table = np.append(plain.fillna(False).to_numpy(bool), False)
+    return pd.Series(table[np.where(codes < 0, len(uniques), codes)], index=values.index)

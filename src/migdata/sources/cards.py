@@ -220,11 +220,7 @@ def classify_cards(
     bad_residence = residence.isna()
     duration_raw = _required(source, duration_column, "intended duration")
     months, bad_duration = _parse.parse_duration(duration_raw, duration_unit)
-    text_duration = (
-        ~pd.Series(pd.api.types.is_numeric_dtype(duration_raw), index=index)
-        & months.notna()
-        & ~duration_raw.astype("string").str.fullmatch(r"\s*\d+(\.\d+)?\s*", na=False)
-    )
+    text_duration = months.notna() & ~_parse.is_plain_number(duration_raw)
     if purpose_column == "purpose" and purpose_column not in source.columns:
         purpose_column = None  # the default name, absent: purpose not recorded
     if purpose_column is not None:
@@ -264,13 +260,8 @@ def classify_cards(
     )
 
     def reason(mask: Any, column: str, expected: str, raw: pd.Series | None) -> pd.Series:
-        shown = (
-            ("'" + raw.astype("string") + "'").fillna("nothing")
-            if raw is not None
-            else pd.Series("nothing", index=index, dtype="string")
-        )
-        text = f"column '{column}': {expected}, got " + shown
-        return text.where(pd.Series(mask, index=index), "")
+        flags = np.asarray(mask, dtype=bool)
+        return _parse.reason_where(flags, f"column '{column}': {expected}", raw).set_axis(index)
 
     problems = {
         "direction": reason(
