@@ -8,8 +8,14 @@ from hypothesis import strategies as st
 from migdata.harmonised import HARMONISED_COLUMNS
 
 KEY = ["measure", "ref_area", "counterpart_area", "counterpart_type", "sex", "age", "time_period"]
-_FLOWS = [("IMM", "CITIZENSHIP"), ("IMM", "PREV_RES"), ("EMI", "NEXT_RES"), ("STK", "BIRTH"),
-          ("NAB", "RESIDENCE"), ("VISA", "CITIZENSHIP")]
+_FLOWS = [
+    ("IMM", "CITIZENSHIP"),
+    ("IMM", "PREV_RES"),
+    ("EMI", "NEXT_RES"),
+    ("STK", "BIRTH"),
+    ("NAB", "RESIDENCE"),
+    ("VISA", "CITIZENSHIP"),
+]
 _TEXT = st.text(
     alphabet=st.sampled_from(list("abcXYZ019 ,;\"'=+-@é\n")), min_size=1, max_size=12
 ).filter(lambda s: s.strip() == s)
@@ -23,17 +29,38 @@ def frame(rows: list[dict]) -> pd.DataFrame:
 
 def sample() -> pd.DataFrame:
     """A small valid table: Kenya's immigrants from Uganda by sex, plus a stock row."""
-    base = {"measure": "IMM", "ref_area": "KEN", "counterpart_area": "UGA",
-            "counterpart_type": "CITIZENSHIP", "age": "_T", "time_period": "2020",
-            "target": "UN2021_12M", "compliance": "MATCH", "source_id": "KEN-REG",
-            "obs_status": "A", "adjustment": 1.0}
+    base = {
+        "measure": "IMM",
+        "ref_area": "KEN",
+        "counterpart_area": "UGA",
+        "counterpart_type": "CITIZENSHIP",
+        "age": "_T",
+        "time_period": "2020",
+        "target": "UN2021_12M",
+        "compliance": "MATCH",
+        "source_id": "KEN-REG",
+        "obs_status": "A",
+        "adjustment": 1.0,
+    }
     rows = [
         {**base, "sex": "M", "obs_value": 10.0, "reported_value": 10.0},
         {**base, "sex": "F", "obs_value": 12.5, "reported_value": 12.5},
-        {**base, "sex": "_T", "obs_value": 22.5, "reported_value": 22.5,
-         "provenance": "=HYPERLINK(\"http://x\")"},
-        {**base, "measure": "STK", "counterpart_type": "BIRTH", "sex": "_T",
-         "obs_value": 1520.0, "reported_value": 1520.0, "time_period": "2021"},
+        {
+            **base,
+            "sex": "_T",
+            "obs_value": 22.5,
+            "reported_value": 22.5,
+            "provenance": '=HYPERLINK("http://x")',
+        },
+        {
+            **base,
+            "measure": "STK",
+            "counterpart_type": "BIRTH",
+            "sex": "_T",
+            "obs_value": 1520.0,
+            "reported_value": 1520.0,
+            "time_period": "2021",
+        },
     ]
     return frame(rows)
 
@@ -58,17 +85,25 @@ def tables(draw: st.DrawFn, max_rows: int = 12) -> pd.DataFrame:
     rows = []
     for (m, ct), ref, cp, sex, age, year in keys:
         value = draw(st.one_of(st.none(), st.floats(0, 1e12, allow_nan=False)))
-        rows.append({
-            "measure": m, "ref_area": ref, "counterpart_area": cp, "counterpart_type": ct,
-            "sex": sex, "age": age, "time_period": year, "obs_value": value,
-            "reported_value": draw(st.one_of(st.none(), st.floats(0, 1e9, allow_nan=False))),
-            "adjustment": draw(st.one_of(st.none(), st.floats(0.01, 100, allow_nan=False))),
-            "target": draw(st.one_of(st.none(), st.sampled_from(["UN1998", "EU862"]))),
-            "compliance": draw(st.one_of(st.none(), st.sampled_from(["MATCH", "PROXY"]))),
-            "source_id": draw(st.one_of(st.none(), _TEXT)),
-            "obs_status": "M" if value is None else draw(st.sampled_from([None, "A", "E"])),
-            "provenance": draw(st.one_of(st.none(), _TEXT)),
-        })
+        rows.append(
+            {
+                "measure": m,
+                "ref_area": ref,
+                "counterpart_area": cp,
+                "counterpart_type": ct,
+                "sex": sex,
+                "age": age,
+                "time_period": year,
+                "obs_value": value,
+                "reported_value": draw(st.one_of(st.none(), st.floats(0, 1e9, allow_nan=False))),
+                "adjustment": draw(st.one_of(st.none(), st.floats(0.01, 100, allow_nan=False))),
+                "target": draw(st.one_of(st.none(), st.sampled_from(["UN1998", "EU862"]))),
+                "compliance": draw(st.one_of(st.none(), st.sampled_from(["MATCH", "PROXY"]))),
+                "source_id": draw(st.one_of(st.none(), _TEXT)),
+                "obs_status": "M" if value is None else draw(st.sampled_from([None, "A", "E"])),
+                "provenance": draw(st.one_of(st.none(), _TEXT)),
+            }
+        )
     return frame(rows)
 
 

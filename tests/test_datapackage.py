@@ -28,8 +28,16 @@ def test_schema_enums_types_and_primary_key(tmp_path: Path) -> None:
     assert "KEN" in fields["REF_AREA"]["constraints"]["enum"]
     assert fields["COUNTERPART_TYPE"]["constraints"]["enum"] == ["BIRTH", "CITIZENSHIP", "PREV_RES"]
     assert "pattern" in fields["AGE"]["constraints"]
-    assert schema["primaryKey"] == ["STRUCTURE_ID", "FREQ", "REF_AREA", "COUNTERPART_AREA",
-                                    "COUNTERPART_TYPE", "SEX", "AGE", "TIME_PERIOD"]
+    assert schema["primaryKey"] == [
+        "STRUCTURE_ID",
+        "FREQ",
+        "REF_AREA",
+        "COUNTERPART_AREA",
+        "COUNTERPART_TYPE",
+        "SEX",
+        "AGE",
+        "TIME_PERIOD",
+    ]
 
 
 def test_enum_constraints_hold_for_written_data(tmp_path: Path) -> None:

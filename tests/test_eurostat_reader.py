@@ -9,34 +9,93 @@ import pytest
 
 from migdata.exchange import _eurostat, read, validate
 
-HEADER = ("DATAFLOW,LAST UPDATE,freq,partner,agedef,age,unit,sex,geo,TIME_PERIOD,OBS_VALUE,"
-          "OBS_FLAG,CONF_STATUS")
+HEADER = (
+    "DATAFLOW,LAST UPDATE,freq,partner,agedef,age,unit,sex,geo,TIME_PERIOD,OBS_VALUE,"
+    "OBS_FLAG,CONF_STATUS"
+)
 
 
 @pytest.fixture
 def eurostat_file(shared_data: type, tmp_path: Path) -> tuple[Path, pd.DataFrame]:
     """A slice of the real migr_imm5prv extract converted to Eurostat's SDMX-CSV layout."""
-    real = pd.read_csv(shared_data.path("eurostat_immigration_by_previous_residence_1998_2023.csv"),
-                       dtype={"partner": str, "geo": str})
+    real = pd.read_csv(
+        shared_data.path("eurostat_immigration_by_previous_residence_1998_2023.csv"),
+        dtype={"partner": str, "geo": str},
+    )
     # The extract writes Greece GR; Eurostat's own files say EL.
     real = real.assign(partner=real["partner"].replace({"GR": "EL"}))
-    part = real[(real["year"] == 2015) & real["geo"].isin(["ES", "FR"])
-                & real["partner"].isin(["IT", "UK", "OTHER", "BE", "EL"])]
+    part = real[
+        (real["year"] == 2015)
+        & real["geo"].isin(["ES", "FR"])
+        & real["partner"].isin(["IT", "UK", "OTHER", "BE", "EL"])
+    ]
     part = part.sort_values(["geo", "partner"]).reset_index(drop=True)
     rows = []
     for i, r in part.iterrows():
         flag = "bep" if i == 0 else ""
-        base = ["ESTAT:MIGR_IMM5PRV(1.0)", "25/03/24 23:00:00", "A", r["partner"], "COMPLET",
-                "TOTAL", "NR", "T", r["geo"], "2015", f"{r['value']:.0f}", flag, ""]
+        base = [
+            "ESTAT:MIGR_IMM5PRV(1.0)",
+            "25/03/24 23:00:00",
+            "A",
+            r["partner"],
+            "COMPLET",
+            "TOTAL",
+            "NR",
+            "T",
+            r["geo"],
+            "2015",
+            f"{r['value']:.0f}",
+            flag,
+            "",
+        ]
         rows.append(base)
         rows.append([*base[:4], "REACH", *base[5:]])  # the same people by age reached
     extra = [
-        ["ESTAT:MIGR_IMM5PRV(1.0)", "25/03/24 23:00:00", "A", "EU27_2020", "COMPLET", "TOTAL",
-         "NR", "T", "ES", "2015", "100", "", ""],
-        ["ESTAT:MIGR_IMM5PRV(1.0)", "25/03/24 23:00:00", "A", "TOTAL", "COMPLET", "Y5-9", "NR",
-         "F", "XK", "2015", ":", "", ""],
-        ["ESTAT:MIGR_IMM5PRV(1.0)", "25/03/24 23:00:00", "A", "TOTAL", "COMPLET", "Y_GE85", "NR",
-         "M", "ES", "2015", "12", "p", ""],
+        [
+            "ESTAT:MIGR_IMM5PRV(1.0)",
+            "25/03/24 23:00:00",
+            "A",
+            "EU27_2020",
+            "COMPLET",
+            "TOTAL",
+            "NR",
+            "T",
+            "ES",
+            "2015",
+            "100",
+            "",
+            "",
+        ],
+        [
+            "ESTAT:MIGR_IMM5PRV(1.0)",
+            "25/03/24 23:00:00",
+            "A",
+            "TOTAL",
+            "COMPLET",
+            "Y5-9",
+            "NR",
+            "F",
+            "XK",
+            "2015",
+            ":",
+            "",
+            "",
+        ],
+        [
+            "ESTAT:MIGR_IMM5PRV(1.0)",
+            "25/03/24 23:00:00",
+            "A",
+            "TOTAL",
+            "COMPLET",
+            "Y_GE85",
+            "NR",
+            "M",
+            "ES",
+            "2015",
+            "12",
+            "p",
+            "",
+        ],
     ]
     lines = [HEADER] + [",".join(r) for r in rows + extra]
     path = tmp_path / "migr_imm5prv.csv"
@@ -46,7 +105,7 @@ def eurostat_file(shared_data: type, tmp_path: Path) -> tuple[Path, pd.DataFrame
 
 def test_real_values_and_codes(eurostat_file: tuple[Path, pd.DataFrame]) -> None:
     """Spain's 2015 immigrants from Italy (17,350) arrive with alpha-3 codes."""
-    path, part = eurostat_file
+    path, _ = eurostat_file
     result = read(path)
     t = result.table
     assert result.format == "eurostat-sdmx-csv"

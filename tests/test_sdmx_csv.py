@@ -13,9 +13,11 @@ from hypothesis import given
 from migdata.errors import InputError
 from migdata.exchange import read, registry, write
 
-HEADER_20 = ("STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,COUNTERPART_AREA,COUNTERPART_TYPE,SEX,"
-             "AGE,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS,CONF_STATUS,TARGET,COMPLIANCE,"
-             "SOURCE_ID,REPORTED_VALUE,ADJUSTMENT,COMMENT")
+HEADER_20 = (
+    "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,COUNTERPART_AREA,COUNTERPART_TYPE,SEX,"
+    "AGE,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS,CONF_STATUS,TARGET,COMPLIANCE,"
+    "SOURCE_ID,REPORTED_VALUE,ADJUSTMENT,COMMENT"
+)
 
 
 def test_header_and_row_order_of_version_2(tmp_path: Path) -> None:
@@ -24,7 +26,8 @@ def test_header_and_row_order_of_version_2(tmp_path: Path) -> None:
     lines = text.splitlines()
     assert lines[0] == HEADER_20
     assert [ln.split(",")[1] for ln in lines[1:]] == ["COMESA:DF_MIG_IMM(1.0)"] * 3 + [
-        "COMESA:DF_MIG_STK(1.0)"]
+        "COMESA:DF_MIG_STK(1.0)"
+    ]
     assert [ln.split(",")[7] for ln in lines[1:4]] == ["F", "M", "_T"]
     assert lines[1].split(",")[10] == "12.5" and lines[2].split(",")[10] == "10"
 
@@ -66,8 +69,9 @@ def test_sdmx1_reads_our_file(tmp_path: Path) -> None:
 
     path = write(sample().iloc[:3], tmp_path / "imm.csv")
     ours = structures.dataflow("IMM").structure
-    dsd = v30.DataStructureDefinition(id=ours.id, maintainer=common.Agency(id="COMESA"),
-                                      version=ours.version)
+    dsd = v30.DataStructureDefinition(
+        id=ours.id, maintainer=common.Agency(id="COMESA"), version=ours.version
+    )
     for d in ours.dimensions:
         dsd.dimensions.getdefault(d.id)
     dsd.measures.getdefault("OBS_VALUE")

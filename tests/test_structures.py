@@ -38,13 +38,27 @@ def test_codelists_reuse_harmonised_codes() -> None:
 def test_dimensions_use_sdmx_global_concepts() -> None:
     """Dimensions carry SDMX concept ids; permits add REASON and VALIDITY."""
     imm = [d.id for d in structures.dataflow("IMM").structure.dimensions]
-    assert imm == ["FREQ", "REF_AREA", "COUNTERPART_AREA", "COUNTERPART_TYPE", "SEX", "AGE",
-                   "TIME_PERIOD"]
+    assert imm == [
+        "FREQ",
+        "REF_AREA",
+        "COUNTERPART_AREA",
+        "COUNTERPART_TYPE",
+        "SEX",
+        "AGE",
+        "TIME_PERIOD",
+    ]
     rp = [d.id for d in structures.dataflow("RP_FIRST").structure.dimensions]
     assert {"REASON", "VALIDITY"} <= set(rp)
     attrs = {a.id for a in structures.dataflow("IMM").structure.attributes}
-    assert {"OBS_STATUS", "CONF_STATUS", "COMPLIANCE", "TARGET", "SOURCE_ID", "COMMENT",
-            "UNIT_MEASURE"} <= attrs
+    assert {
+        "OBS_STATUS",
+        "CONF_STATUS",
+        "COMPLIANCE",
+        "TARGET",
+        "SOURCE_ID",
+        "COMMENT",
+        "UNIT_MEASURE",
+    } <= attrs
 
 
 def test_column_mapping_covers_every_harmonised_column() -> None:

@@ -34,6 +34,9 @@ def test_byte_identical(tmp_path: Path) -> None:
     assert a == b
     info = zipfile.ZipFile(tmp_path / "a.xlsx").infolist()
     assert {i.date_time for i in info} == {(1980, 1, 1, 0, 0, 0)}
+    # openpyxl stamps the save time; the writer pins it, so writes at any time agree.
+    core = zipfile.ZipFile(tmp_path / "a.xlsx").read("docProps/core.xml").decode()
+    assert "2000-01-01T00:00:00Z</dcterms:modified>" in core
 
 
 def test_about_sheet_names_structures(tmp_path: Path) -> None:

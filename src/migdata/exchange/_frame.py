@@ -139,7 +139,8 @@ def to_sdmx(
             row=pos,
             column="measure",
         )
-    flows = [by_measure[m] for m in sorted(distinct)]
+    # An empty table still gets the columns of every dataflow, so that its file validates.
+    flows = [by_measure[m] for m in sorted(distinct)] or list(by_measure.values())
     columns = structures.sdmx_columns(flows)
     to_h = {s: h for h, s in _mapping().items()}
     defaults = _defaults()
@@ -164,7 +165,7 @@ def to_sdmx(
             out[col] = values
         elif col in ("REASON", "VALIDITY"):
             # A permit table without the breakdown holds totals over reasons/validity.
-            out[col] = pd.Series(np.where(rp, "_T", np.nan), index=table.index).astype("str")
+            out[col] = pd.Series("_T", index=table.index, dtype="str").where(rp)
         elif col in defaults:
             out[col] = pd.Series(defaults[col], index=table.index, dtype="str")
         else:

@@ -179,7 +179,7 @@ def read_raw(path: Path | str, *, agedef: str | None = None) -> _frame.RawFrame:
     expected = {".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx", ".json": "datapackage"}.get(
         suffix
     )
-    family = "csv" if kind.endswith("csv") else kind
+    family = "csv" if "csv" in kind else kind
     if expected is not None and expected != family:
         raw.notes.insert(
             0, f"the extension says {suffix} but the content is {kind}; read as {kind}"

@@ -126,7 +126,7 @@ def _from_harmonised(table: pd.DataFrame, flow: structures.Dataflow | None) -> p
     rp = measure.isin(["RP_FIRST", "RP_VALID"])
     for dim in ("REASON", "VALIDITY"):
         if dim not in cols and rp.any():
-            cols[dim] = pd.Series(np.where(rp, "_T", np.nan), index=table.index).astype("str")
+            cols[dim] = pd.Series("_T", index=table.index, dtype="str").where(rp)
     return pd.DataFrame(cols, index=table.index)
 
 
@@ -148,19 +148,22 @@ def _prepare(
 
 
 def _problems(rows: Any, column: Any, values: Any, rule: str, message: Any) -> pd.DataFrame:
+    """Problem rows from positional inputs (scalars are repeated)."""
+    rows = [None if r is None or pd.isna(r) else int(r) for r in list(rows)]
     n = len(rows)
+    columns = [column] * n if isinstance(column, str) or column is None else list(column)
+    messages = [message] * n if isinstance(message, str) else list(message)
+    text = [
+        None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+        for v in list(values)
+    ]
     return pd.DataFrame(
         {
             "row": pd.array(rows, dtype="Int64"),
-            "column": pd.Series(
-                [column] * n if isinstance(column, str) or column is None else list(column),
-                dtype="str",
-            ),
-            "value": pd.Series(values, dtype="str") if n else pd.Series([], dtype="str"),
+            "column": pd.Series(columns, dtype="str"),
+            "value": pd.Series(text, dtype="str"),
             "rule": pd.Series([rule] * n, dtype="str"),
-            "message": pd.Series(
-                [message] * n if isinstance(message, str) else list(message), dtype="str"
-            ),
+            "message": pd.Series(messages, dtype="str"),
         }
     )
 
@@ -316,7 +319,9 @@ def _value_problems(frame: pd.DataFrame, lines: np.ndarray) -> tuple[pd.DataFram
         if "OBS_STATUS" in frame.columns
         else pd.Series(np.nan, index=frame.index, dtype="str")
     )
-    no_status = status.isna().to_numpy()
+    # "A" (normal value) explains nothing: a negative, empty or non-numeric value needs a
+    # status that says why (M missing, E estimated, ...).
+    no_status = (status.isna() | (status == "A")).to_numpy()
     obs = pd.Series(np.nan, index=frame.index)
     for col in _frame.NUMBER_COLUMNS:
         if col not in frame.columns:
@@ -336,7 +341,7 @@ def _value_problems(frame: pd.DataFrame, lines: np.ndarray) -> tuple[pd.DataFram
                         raw[nonnum],
                         "value",
                         [
-                            f"OBS_VALUE {v!r} is not a number and OBS_STATUS is empty"
+                            f"OBS_VALUE {v!r} is not a number and OBS_STATUS gives no reason"
                             for v in raw[nonnum]
                         ],
                     )
@@ -349,7 +354,7 @@ def _value_problems(frame: pd.DataFrame, lines: np.ndarray) -> tuple[pd.DataFram
                         raw[neg],
                         "value",
                         [
-                            f"OBS_VALUE {v} is negative (a count) and OBS_STATUS is empty"
+                            f"OBS_VALUE {v} is negative (a count) and OBS_STATUS gives no reason"
                             for v in raw[neg]
                         ],
                     )
@@ -361,7 +366,7 @@ def _value_problems(frame: pd.DataFrame, lines: np.ndarray) -> tuple[pd.DataFram
                         col,
                         [None] * int(empty.sum()),
                         "missing_value",
-                        "OBS_VALUE and OBS_STATUS are both empty; a missing value needs status M",
+                        "OBS_VALUE is empty and OBS_STATUS is empty or A; a missing value needs M",
                     )
                 )
         else:
