@@ -15,7 +15,11 @@ from migdata import __version__
 from migdata.errors import MigdataError
 
 # Modules that add sub-commands: each has ``register(subparsers)``.
-_COMMAND_MODULES = ("migdata.demo.cli",)
+_COMMAND_MODULES = (
+    "migdata.demo.cli",
+    "migdata.questionnaire.cli",
+    "migdata.quality.cli",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,8 +30,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"migdata {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in _COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    registered = {name: importlib.import_module(name).register(sub) for name in _COMMAND_MODULES}
+    # The national office's `migdata questionnaire score` is the quality scorer.
+    from migdata.quality.cli import add_score_arguments
+
+    add_score_arguments(
+        registered["migdata.questionnaire.cli"].add_parser(
+            "score", help="score returned workbooks (ESS quality profile)"
+        )
+    )
     return parser
 
 

@@ -4,6 +4,29 @@ QuantMig undercount index, reconciliation of the two sides and fitting to margin
 
 from __future__ import annotations
 
+from migdata.mirror.eurostat import read_duration_thresholds, read_imem_classes
+from migdata.mirror.figures import cc1_heatmap, factor_plot, flows_plot
+from migdata.mirror.indicators import country_aggregates, pair_indicators, year_summary
+from migdata.mirror.ipf import IPFResult, ipf
+from migdata.mirror.reconcile import Method, Reconciliation, Weights, reconcile
 from migdata.mirror.table import MirrorTable
+from migdata.mirror.undercount import undercount_index
 
-__all__ = ["MirrorTable"]
+__all__ = [
+    "IPFResult",
+    "Method",
+    "MirrorTable",
+    "Reconciliation",
+    "Weights",
+    "cc1_heatmap",
+    "country_aggregates",
+    "factor_plot",
+    "flows_plot",
+    "ipf",
+    "pair_indicators",
+    "read_duration_thresholds",
+    "read_imem_classes",
+    "reconcile",
+    "undercount_index",
+    "year_summary",
+]

@@ -6,15 +6,15 @@ import argparse
 from typing import Any
 
 
-def register(sub: Any) -> None:
+def register(sub: Any) -> Any:
     """Add the ``questionnaire`` sub-command with ``template`` and ``xlsform``.
 
-    Other modules may add more actions (``score``) to the returned sub-parsers object,
-    which is stored on the parser as ``questionnaire_actions``.
+    Returns the sub-parsers object of its actions, so that ``migdata.cli`` can add
+    ``score`` (which lives in ``migdata.quality``).
     """
     p = sub.add_parser("questionnaire", help="metadata questionnaire: template, XLSForm")
     actions = p.add_subparsers(dest="action", metavar="ACTION")
-    p.set_defaults(questionnaire_actions=actions, func=lambda a: (p.print_help(), 2)[1])
+    p.set_defaults(func=lambda a: (p.print_help(), 2)[1])
     t = actions.add_parser("template", help="write the Excel workbook an office fills in")
     t.add_argument("--lang", default="en", choices=["en", "fr", "pt", "ar"])
     t.add_argument("--country", required=True, help="ISO code or name, e.g. RWA")
@@ -33,6 +33,7 @@ def register(sub: Any) -> None:
     x.add_argument("--lang", default="en", choices=["en", "fr", "pt", "ar"])
     x.add_argument("--out", default="questionnaire_xlsform.xlsx")
     x.set_defaults(func=_xlsform)
+    return actions
 
 
 def _template(args: argparse.Namespace) -> int:
