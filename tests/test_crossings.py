@@ -596,3 +596,32 @@ def test_repr_html_shows_summary() -> None:
     res = classify_crossings(moves_of(("a", "2015-01-01", "A")), obs_end="2017-01-01")
     page = res._repr_html_()
     assert "365/487" in page and "rows classified" in page and "2017-01-01" in page
+
+
+def test_id_and_time_types_do_not_change_result() -> None:
+    """Sparse integer ids, string ids, tz-aware times and ISO text classify alike."""
+    frame = moves_of(
+        ("a", "2015-01-01", "A"),
+        ("a", "2016-02-05", "D"),
+        ("b", "2015-03-01", "D"),
+        ("b", "2015-03-20", "A"),
+    )
+    expected = as_plain(classify(frame))
+    sparse = frame.assign(person_id=frame["person_id"].map({"a": 10**15, "b": 7}))
+    pd.testing.assert_frame_equal(as_plain(classify(sparse, chunk_rows=1)), expected)
+    aware = frame.assign(time=frame["time"].dt.tz_localize("Africa/Kampala"))
+    pd.testing.assert_frame_equal(as_plain(classify(aware)), expected)
+    text = frame.assign(time=frame["time"].dt.strftime("%Y-%m-%d"))
+    pd.testing.assert_frame_equal(as_plain(classify(text)), expected)
+    flags = frame.assign(direction=frame["direction"] == "A")
+    pd.testing.assert_frame_equal(as_plain(classify(flags)), expected)
+
+
+def test_configurable_threshold_and_window() -> None:
+    """The rule's threshold and window are parameters (e.g. 6 of 12 months)."""
+    frame = moves_of(("a", "2015-01-01", "A"), ("a", "2015-07-01", "D"))
+    t = classify(frame, threshold_days=181, window_days=365)
+    assert t["days_in"].tolist() == [181, 0]
+    assert t["outcome"].tolist() == ["reached", "reached"]
+    t = classify(frame)
+    assert t["outcome"].tolist() == ["failed", "reached"]

@@ -189,13 +189,13 @@ def _time_values(
     values = raw.view(np.int64)
     ok_time = ~np.isnat(raw)
     n = values.size
-    day = np.zeros(n, dtype=np.int64)
+    day = np.zeros(n, dtype=np.int32)  # days since 1970 fit int32
     tval = np.zeros(n, dtype=np.int64)
     ok_seq = np.ones(n, dtype=bool)
     if not ok_time.any():
         return tval, day, ok_time, ok_seq, (1, 0, 1)
     good = values if ok_time.all() else values[ok_time]
-    day_good = good // per_day
+    day_good = (good // per_day).astype(np.int32)
     if seq is not None:
         seq_num = pd.to_numeric(seq, errors="coerce").astype("float64").to_numpy()
         ok_seq = np.isfinite(seq_num) & (seq_num == np.round(seq_num))
@@ -205,7 +205,7 @@ def _time_values(
         srange = (int(s[both].max()) - smin + 1) if both.any() else 1
         dmin = int(day_good.min())
         # The timestamp's time of day is ignored when seq is given: seq orders the day.
-        order = (day_good - dmin) * srange + np.clip(s - smin, 0, None)
+        order = (day_good.astype(np.int64) - dmin) * srange + np.clip(s - smin, 0, None)
         decoder = (1, dmin * srange, srange)
     else:
         vmin = int(good.min())
@@ -222,6 +222,7 @@ def _time_values(
                 step = candidate
                 break
         order = quotient if step > 1 else rel
+        del rel, quotient
         decoder = (step, vmin, per_day)
     if ok_time.all():
         return order, day_good, ok_time, ok_seq, decoder
@@ -606,15 +607,16 @@ def classify_crossings(
     )
 
     all_valid = bool(valid.all())
-    positions = np.arange(n, dtype=np.int64) if all_valid else np.flatnonzero(valid)
+    # With every row valid, chunk positions are input positions (no 8-byte index per row).
+    positions = np.empty(0, dtype=np.int64) if all_valid else np.flatnonzero(valid)
     results: list[ChunkResult] = []
-    if positions.size:
+    if all_valid or positions.size:
         code_valid = prep.code if all_valid else prep.code[positions]
         # Dense person codes over the valid rows (ids may be sparse integers).
         if code_valid.size and int(code_valid.max()) > 4 * code_valid.size + 1024:
             code_valid = pd.factorize(code_valid)[0].astype(np.int64)
         for part in _chunks(code_valid, int(chunk_rows)):
-            rows = positions[part]
+            rows = part if all_valid else positions[part]
             results.append(
                 classify_chunk(
                     rows,
