@@ -59,7 +59,7 @@ def synthetic(n: int, seed: int = 1) -> pd.DataFrame:
     mc = np.array(measures)[idx[0]]
     reported = rng.integers(0, 50_000, n).astype("float64")
     factor = rng.choice([1.0, 1.0, 1.25, 0.8333], n)
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "measure": pd.Series(mc[:, 0], dtype="str"),
             "ref_area": pd.Series(np.array(members)[idx[1]], dtype="str"),
@@ -77,7 +77,17 @@ def synthetic(n: int, seed: int = 1) -> pd.DataFrame:
             "obs_status": rng.choice(["A", "E", "P"], n),
             "provenance": "synthetic benchmark row",
         }
-    ).sample(frac=1.0, random_state=seed)
+    )
+    # Consistent totals (_T = M + F where all three exist), as in a clean submission.
+    key = ["measure", "ref_area", "counterpart_area", "counterpart_type", "age", "time_period"]
+    parts = table[table["sex"] != "_T"].groupby(key)["obs_value"].agg(["sum", "size"])
+    both = parts[parts["size"] == 2]["sum"].rename("_sum")
+    merged = table.join(both, on=key)
+    fix = (merged["sex"] == "_T") & merged["_sum"].notna()
+    table["obs_value"] = np.where(fix, merged["_sum"], table["obs_value"])
+    table["reported_value"] = np.where(fix, table["obs_value"], table["reported_value"])
+    table["adjustment"] = np.where(fix, 1.0, table["adjustment"])
+    return table.sample(frac=1.0, random_state=seed)
 
 
 def timed(label: str, fn, repeat: int = 1) -> float:

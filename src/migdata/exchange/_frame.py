@@ -171,10 +171,8 @@ def to_sdmx(
         else:
             out[col] = pd.Series(np.nan, index=table.index, dtype="str")
     frame = pd.DataFrame(out).reset_index(drop=True)
-    for col in frame.columns:
-        # Empty text is a missing value in every exchange format.
-        if col not in NUMBER_COLUMNS and (frame[col] == "").any():
-            frame[col] = frame[col].replace("", np.nan)
+    # Empty text needs no cleaning here: every writer renders it like a missing value and
+    # every reader reads an empty field as missing.
     if not sort:
         return frame
     key = ["STRUCTURE_ID", *dimension_ids(flows)]
@@ -336,25 +334,84 @@ def text_array(series: pd.Series) -> pa.Array:
     return arr
 
 
-def content_hash(frame: pd.DataFrame) -> str:
-    """SHA-256 of the canonical SDMX frame (column names, text values, number bits).
+def sorted_dictionary(arr: pa.Array) -> pa.DictionaryArray:
+    """Dictionary-encode text with the distinct values in sorted order.
 
-    Independent of how the file stores the data, so a Parquet reader can check it: text
-    columns are hashed as their distinct values (in order of first appearance) and the
-    position of each row's value among them.
+    The encoding then depends only on the values, not on the row order, and the indices are
+    the sort codes of the column.
+    """
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.cast(pa.large_string())
+    encoded = pc.dictionary_encode(arr)
+    perm = pc.sort_indices(encoded.dictionary).to_numpy()
+    rank = np.empty(len(perm), dtype=np.int32)
+    rank[perm] = np.arange(len(perm), dtype=np.int32)
+    idx = encoded.indices
+    valid = idx.is_valid().to_numpy(zero_copy_only=False)
+    raw = idx.fill_null(0).to_numpy(zero_copy_only=False)
+    new = pa.array(rank[raw] if len(rank) else raw.astype(np.int32), mask=~valid, type=pa.int32())
+    values = encoded.dictionary.take(pa.array(perm)).cast(pa.string())
+    return pa.DictionaryArray.from_arrays(new, values)
+
+
+def to_arrow_table(frame: pd.DataFrame) -> pa.Table:
+    """SDMX frame -> Arrow table sorted by key, text as sorted dictionaries, numbers float64."""
+    arrays: dict[str, pa.Array] = {}
+    for col in frame.columns:
+        if col in NUMBER_COLUMNS:
+            arrays[col] = pa.array(frame[col].to_numpy(dtype="float64"), type=pa.float64())
+        else:
+            arrays[col] = sorted_dictionary(text_array(frame[col]))
+    all_dims = dimension_ids(list(structures.dataflows().values()))
+    key = ["STRUCTURE_ID", *[d for d in all_dims if d in arrays]]
+    n = len(frame)
+    if n:
+        combined = np.zeros(n, dtype=np.int64)
+        span = 1.0
+        for col in key:
+            arr = arrays[col]
+            codes = pc.fill_null(arr.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+            width = len(arr.dictionary) + 1
+            span *= width
+            if span >= 2.0**62:
+                combined = pd.factorize(combined, sort=True)[0].astype(np.int64)
+                span = float(combined.max() + 1) * width
+            combined = combined * width + (codes + 1)
+        order = pa.array(np.argsort(combined, kind="stable"))
+        arrays = {c: a.take(order) for c, a in arrays.items()}
+    return pa.table(arrays)
+
+
+def _is_sorted_unique(values: pa.Array) -> bool:
+    """True when a dictionary holds strictly increasing, non-null values."""
+    if len(values) < 2:
+        return values.null_count == 0
+    if values.null_count:
+        return False
+    return bool(pc.all(pc.less(values[:-1], values[1:])).as_py())
+
+
+def content_hash(table: pa.Table) -> str:
+    """SHA-256 of an exchange table's content (column names, text values, number bits).
+
+    Independent of how a file stores it: text is hashed as its sorted distinct values and
+    each row's position among them, so a Parquet reader can check it.
     """
     digest = hashlib.sha256()
-    for col in frame.columns:
+    for col in table.column_names:
         digest.update(col.encode() + b"\x00")
+        column = table.column(col).combine_chunks()
         if col in NUMBER_COLUMNS:
-            digest.update(frame[col].to_numpy(dtype="float64").tobytes())
+            digest.update(column.to_numpy(zero_copy_only=False).astype("<f8").tobytes())
             continue
-        encoded = pc.dictionary_encode(text_array(frame[col]))
-        if isinstance(encoded, pa.ChunkedArray):
-            encoded = encoded.combine_chunks()
+        if pa.types.is_dictionary(column.type) and _is_sorted_unique(column.dictionary):
+            encoded = column  # already canonical (as the writer stores it)
+        else:
+            if not pa.types.is_dictionary(column.type):
+                column = column.cast(pa.large_string())
+            encoded = sorted_dictionary(column)
         for value in encoded.dictionary.to_pylist():
             digest.update(str(value).encode() + b"\x1f")
-        digest.update(
-            pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype("<i4").tobytes()
-        )
+        indices = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+        digest.update(indices.astype("<i4").tobytes())
     return digest.hexdigest()

@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from migdata.errors import InputError
@@ -31,18 +30,9 @@ def _version() -> str:
 
 
 def to_arrow(frame: pd.DataFrame) -> pa.Table:
-    """SDMX frame -> Arrow table (text as dictionary<int32, string>) with our metadata."""
-    arrays: list[pa.Array] = []
-    fields: list[pa.Field] = []
-    for col in frame.columns:
-        if col in _frame.NUMBER_COLUMNS:
-            arr = pa.array(frame[col].to_numpy(dtype="float64"), type=pa.float64())
-        else:
-            arr = pc.cast(_frame.text_array(frame[col]), pa.string())
-            arr = pc.dictionary_encode(arr)
-        arrays.append(arr)
-        fields.append(pa.field(col, arr.type))
-    refs = sorted(pd.unique(frame["STRUCTURE_ID"].astype("str")))
+    """SDMX frame -> sorted Arrow table (text as sorted dictionaries) with our metadata."""
+    table = _frame.to_arrow_table(frame)
+    refs = sorted(r for r in table.column("STRUCTURE_ID").combine_chunks().dictionary.to_pylist())
     codelists: dict[str, str] = {}
     for ref in refs:
         codelists.update(structures.dataflow(ref).codelist_versions())
@@ -50,9 +40,9 @@ def to_arrow(frame: pd.DataFrame) -> pa.Table:
         "migdata.structure_ids": json.dumps(refs),
         "migdata.codelists": json.dumps(dict(sorted(codelists.items()))),
         "migdata.version": _version(),
-        "migdata.content_sha256": _frame.content_hash(frame),
+        "migdata.content_sha256": _frame.content_hash(table),
     }
-    return pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata=meta))
+    return table.replace_schema_metadata(meta)
 
 
 def write(table: pd.DataFrame, path: Path | str, *, dataflow: Any = None) -> Path:
@@ -69,7 +59,8 @@ def write(table: pd.DataFrame, path: Path | str, *, dataflow: Any = None) -> Pat
     '["COMESA:DF_MIG_STK(1.0)"]'
     """
     path = Path(path)
-    frame = _frame.to_sdmx(table, dataflow, file=str(path))
+    # Unsorted here: the Arrow conversion sorts on dictionary codes, far faster than on text.
+    frame = _frame.to_sdmx(table, dataflow, file=str(path), sort=False)
     pq.write_table(
         to_arrow(frame),
         path,
@@ -126,7 +117,7 @@ def read_raw(path: Path | str) -> _frame.RawFrame:
     expected = meta.get("migdata.content_sha256")
     if expected is None:
         notes.append("no content hash in the metadata: the file was not written by migdata")
-    elif _frame.content_hash(frame) != expected:
+    elif _frame.content_hash(table.replace_schema_metadata(None)) != expected:
         notes.append(
             "the content hash differs from the one recorded when the file was written: "
             "the data were changed afterwards"

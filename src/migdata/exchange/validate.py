@@ -111,7 +111,11 @@ def _from_harmonised(table: pd.DataFrame, flow: structures.Dataflow | None) -> p
     cols: dict[str, Any] = {}
     if "measure" in table.columns:
         measure = table["measure"].astype("str")
-        cols["STRUCTURE_ID"] = measure.map(lambda m: by_measure[m].ref if m in by_measure else m)
+        codes, uniques = pd.factorize(measure, use_na_sentinel=False)
+        refs = np.array(
+            [by_measure[m].ref if m in by_measure else m for m in uniques], dtype=object
+        )
+        cols["STRUCTURE_ID"] = pd.Series(refs[codes], index=table.index, dtype="str")
     elif flow is not None:
         measure = pd.Series(flow.measure, index=table.index, dtype="str")
         cols["STRUCTURE_ID"] = pd.Series(flow.ref, index=table.index, dtype="str")
@@ -327,7 +331,6 @@ def _value_problems(frame: pd.DataFrame, lines: np.ndarray) -> tuple[pd.DataFram
         if col not in frame.columns:
             continue
         values, bad = _numbers(frame[col])
-        raw = frame[col].astype("str")
         if col == "OBS_VALUE":
             obs = values
             nonnum = bad & no_status
@@ -338,11 +341,11 @@ def _value_problems(frame: pd.DataFrame, lines: np.ndarray) -> tuple[pd.DataFram
                     _problems(
                         lines[nonnum],
                         col,
-                        raw[nonnum],
+                        frame[col][nonnum].astype("str"),
                         "value",
                         [
                             f"OBS_VALUE {v!r} is not a number and OBS_STATUS gives no reason"
-                            for v in raw[nonnum]
+                            for v in frame[col][nonnum].astype("str")
                         ],
                     )
                 )
@@ -351,11 +354,11 @@ def _value_problems(frame: pd.DataFrame, lines: np.ndarray) -> tuple[pd.DataFram
                     _problems(
                         lines[neg],
                         col,
-                        raw[neg],
+                        frame[col][neg].astype("str"),
                         "value",
                         [
                             f"OBS_VALUE {v} is negative (a count) and OBS_STATUS gives no reason"
-                            for v in raw[neg]
+                            for v in frame[col][neg].astype("str")
                         ],
                     )
                 )
@@ -375,20 +378,46 @@ def _value_problems(frame: pd.DataFrame, lines: np.ndarray) -> tuple[pd.DataFram
                     _problems(
                         lines[bad],
                         col,
-                        raw[bad],
+                        frame[col][bad].astype("str"),
                         "value",
-                        [f"{col} {v!r} is not a number" for v in raw[bad]],
+                        [f"{col} {v!r} is not a number" for v in frame[col][bad].astype("str")],
                     )
                 )
     return (pd.concat(out, ignore_index=True) if out else _problems([], None, [], "", [])), obs
 
 
-def _key_problems(frame: pd.DataFrame, key: list[str], lines: np.ndarray) -> pd.DataFrame:
+def _group_ids(codes: dict[str, np.ndarray], columns: list[str]) -> np.ndarray:
+    """Group id of each row for the given key columns, from per-column factor codes."""
+    if not columns:
+        return np.zeros(0, dtype=np.int64)
+    combined = np.zeros(len(codes[columns[0]]), dtype=np.int64)
+    span = 1.0
+    for col in columns:
+        c = codes[col]
+        width = int(c.max()) + 2 if len(c) else 1
+        span *= width
+        if span >= 2.0**62:  # too many combinations for one integer: renumber so far
+            combined = pd.factorize(combined)[0].astype(np.int64)
+            span = float(combined.max() + 1) * width
+        combined = combined * width + (c + 1)
+    return pd.factorize(combined)[0]
+
+
+def _factor_codes(frame: pd.DataFrame, columns: list[str]) -> dict[str, np.ndarray]:
+    """Each key column factorised once (missing -> -1); shared by key and totals checks."""
+    return {c: pd.factorize(frame[c])[0].astype(np.int64) for c in columns if c in frame.columns}
+
+
+def _key_problems(
+    frame: pd.DataFrame, key: list[str], lines: np.ndarray, codes: dict[str, np.ndarray]
+) -> pd.DataFrame:
     present = [k for k in key if k in frame.columns]
-    dup = frame.duplicated(present, keep="first").to_numpy()
+    if not len(frame) or not present:
+        return _problems([], None, [], "", [])
+    groups = _group_ids(codes, present)
+    dup = pd.Series(groups).duplicated(keep="first").to_numpy()
     if not dup.any():
         return _problems([], None, [], "", [])
-    groups = frame.groupby(present, sort=False, dropna=False).ngroup().to_numpy()
     first_pos = pd.Series(np.arange(len(frame))).groupby(groups).transform("first").to_numpy()
     idx = np.flatnonzero(dup)
     keys = frame.iloc[idx][present].astype("str").fillna("").agg(".".join, axis=1)
@@ -400,7 +429,11 @@ def _key_problems(frame: pd.DataFrame, key: list[str], lines: np.ndarray) -> pd.
 
 
 def _total_problems(
-    frame: pd.DataFrame, key: list[str], obs: pd.Series, lines: np.ndarray
+    frame: pd.DataFrame,
+    key: list[str],
+    obs: pd.Series,
+    lines: np.ndarray,
+    codes: dict[str, np.ndarray],
 ) -> pd.DataFrame:
     if "SEX" not in frame.columns:
         return _problems([], None, [], "", [])
@@ -409,8 +442,9 @@ def _total_problems(
     use = (sex.isin(["M", "F", "_T"]) & obs.notna()).to_numpy()
     if not use.any():
         return _problems([], None, [], "", [])
-    sub = frame.loc[use, others]
-    groups = sub.groupby(others, sort=False, dropna=False).ngroup().to_numpy()
+    groups = _group_ids({c: codes[c][use] for c in others}, others)
+    if not len(groups):
+        groups = np.zeros(int(use.sum()), dtype=np.int64)
     n = int(groups.max()) + 1
     vals = obs.to_numpy()[use]
     s = sex.to_numpy()[use]
@@ -461,8 +495,16 @@ def _constraint_problems(
     if "COUNTERPART_TYPE" in frame.columns:
         ct = frame["COUNTERPART_TYPE"].astype("str")
         allowed = {(f.ref, t) for f in flows.values() for t in f.counterpart_types}
-        pairs = pd.MultiIndex.from_arrays([sid, ct])
-        codes, uniques = pd.factorize(pairs)
+        # Distinct (dataflow, breakdown) pairs are judged once, then broadcast back.
+        sid_codes, sid_u = pd.factorize(sid)
+        ct_codes, ct_u = pd.factorize(ct)
+        width = len(ct_u) + 1
+        combined = (sid_codes.astype(np.int64) + 1) * width + (ct_codes + 1)
+        codes, pair_u = pd.factorize(combined)
+        uniques = []
+        for c in pair_u:
+            s_i, c_i = divmod(int(c), width)
+            uniques.append((sid_u[s_i - 1] if s_i else None, ct_u[c_i - 1] if c_i else None))
         ok_u = np.array(
             [(a, b) in allowed or not isinstance(b, str) or a not in flows for a, b in uniques],
             dtype=bool,
@@ -597,8 +639,9 @@ def validate(source: Any, dataflow: Any = None) -> ValidationReport:
     else:
         obs = pd.Series(np.nan, index=frame.index)
     key = ["STRUCTURE_ID", *_frame.dimension_ids(flows)]
-    problems.append(_key_problems(frame, key, lines))
-    problems.append(_total_problems(frame, key, obs, lines))
+    codes = _factor_codes(frame, key)
+    problems.append(_key_problems(frame, key, lines, codes))
+    problems.append(_total_problems(frame, key, obs, lines, codes))
     if len(rejected):
         problems.append(
             _problems(
