@@ -181,11 +181,10 @@ def classify_chunk(
 
     # In-country part of the interval that starts at each crossing: [in_start, in_end).
     # A->D in all along, D->A out, A->A in for the first half, D->D in for the second
-    # half (split day m = t + gap // 2 belongs to the second half), last A in for ever,
-    # last D never.
-    # A person's last crossing is closed like an A->D pair whose departure is obs_end
-    # (arrival: in until the end of any window) or a D->A pair (departure: never in).
-    # Intervals never span two persons: windows end within the person's own crossings.
+    # half (split day m = t + gap // 2 belongs to the second half). A person's last
+    # crossing is closed like an A->D pair departing at obs_end (an arrival stays in to
+    # the end of any window) or a D->A pair (a departure is never in). No window reaches
+    # past its own person's crossings, so sums never mix persons.
     next_day = np.empty_like(day)
     next_day[:-1] = day[1:]
     next_day[last] = obs_end
