@@ -34,6 +34,17 @@ from migdata.errors import (
     ModelError,
     ValidationError,
 )
+from migdata.exchange import (
+    Bundle,
+    ValidationReport,
+    codelists,
+    dataflow,
+    dataflows,
+    merge_submissions,
+)
+from migdata.exchange import read as read_exchange
+from migdata.exchange import validate as validate_exchange
+from migdata.exchange import write as write_exchange
 from migdata.mirror import (
     IPFResult,
     Method,
@@ -87,6 +98,7 @@ from migdata.standards import EXCLUDED_PURPOSES, Target, admission_categories, t
 __all__ = [
     "EXCLUDED_PURPOSES",
     "Answers",
+    "Bundle",
     "CodeList",
     "Compliance",
     "ComplianceClass",
@@ -107,6 +119,7 @@ __all__ = [
     "SourceProfile",
     "Target",
     "ValidationError",
+    "ValidationReport",
     "Weights",
     "__version__",
     "admission_categories",
@@ -116,10 +129,13 @@ __all__ = [
     "classify_cards",
     "classify_crossings",
     "code_list",
+    "codelists",
     "compliance",
     "convert",
     "correct_duration",
     "country_aggregates",
+    "dataflow",
+    "dataflows",
     "duration_factor",
     "factor_plot",
     "first_permits",
@@ -129,8 +145,10 @@ __all__ = [
     "heatmap",
     "ipf",
     "members",
+    "merge_submissions",
     "pair_indicators",
     "read_answers",
+    "read_exchange",
     "read_profiles",
     "read_register_rules",
     "reconcile",
@@ -148,6 +166,8 @@ __all__ = [
     "to_xlsform",
     "undercount_index",
     "valid_permits",
+    "validate_exchange",
+    "write_exchange",
     "write_reports",
     "write_template",
     "year_summary",

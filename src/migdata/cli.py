@@ -19,6 +19,7 @@ _COMMAND_MODULES = (
     "migdata.demo.cli",
     "migdata.questionnaire.cli",
     "migdata.quality.cli",
+    "migdata.exchange.cli",
 )
 
 

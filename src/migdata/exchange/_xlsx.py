@@ -7,9 +7,7 @@ input gives the same bytes.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
-import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from migdata._xlsx_bytes import FIXED_TIME, normalise_xlsx
 from migdata.errors import InputError
 from migdata.exchange import _frame, structures
 
@@ -27,10 +26,7 @@ MAGIC = b"PK\x03\x04"
 DATA_SHEET = "data"
 ABOUT_SHEET = "about"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_FIXED_TIME = dt.datetime(2000, 1, 1)
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _MAX_ROWS = 1_048_575
-_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
 def _cell(ws: Any, value: Any, bold: bool = False) -> Any:
@@ -45,23 +41,6 @@ def _cell(ws: Any, value: Any, bold: bool = False) -> Any:
     return cell
 
 
-def _normalise_zip(data: bytes) -> bytes:
-    """Rewrite a zip with fixed timestamps and permissions (same entries, same order)."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                # openpyxl stamps "modified" with the clock when saving: pin it.
-                content = _MODIFIED.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", content)
-            dst.writestr(fixed, content)
-    return out.getvalue()
-
-
 def render(frame: pd.DataFrame) -> bytes:
     """SDMX frame -> xlsx bytes (sheet ``data`` with SDMX columns, sheet ``about``)."""
     if len(frame) > _MAX_ROWS:
@@ -71,8 +50,8 @@ def render(frame: pd.DataFrame) -> bytes:
         )
     wb = Workbook(write_only=True)
     wb.properties.creator = "migdata"
-    wb.properties.created = _FIXED_TIME
-    wb.properties.modified = _FIXED_TIME
+    wb.properties.created = FIXED_TIME
+    wb.properties.modified = FIXED_TIME
     ws = wb.create_sheet(DATA_SHEET)
     ws.freeze_panes = "A2"
     columns = list(frame.columns)
@@ -103,7 +82,7 @@ def render(frame: pd.DataFrame) -> bytes:
             about.append([f"code list of {comp}", cl])
     buf = io.BytesIO()
     wb.save(buf)
-    return _normalise_zip(buf.getvalue())
+    return normalise_xlsx(buf.getvalue())
 
 
 def write(table: pd.DataFrame, path: Path | str, *, dataflow: Any = None) -> Path:

@@ -19,6 +19,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from migdata._xlsx_bytes import save_workbook
 from migdata.errors import ConfigurationError
 from migdata.questionnaire import bank
 from migdata.questionnaire._layout import (
@@ -411,7 +412,7 @@ def write_template(
     wb.move_sheet(LISTS_SHEET, offset=len(wb.sheetnames))
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(out)
+    save_workbook(wb, out)
     return out
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from migdata._xlsx_bytes import save_workbook
 from migdata.errors import ConfigurationError
 from migdata.questionnaire import bank
 
@@ -153,5 +154,5 @@ def to_xlsform(path: str | Path, lang: str = "en") -> Path:
     )
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(out)
+    save_workbook(wb, out)
     return out

@@ -355,7 +355,16 @@ def _country_name(code: str) -> str:
     import pycountry
 
     found = pycountry.countries.get(alpha_3=code)
-    return str(getattr(found, "common_name", None) or found.name) if found else code
+    if not found:
+        return code
+    name = str(getattr(found, "common_name", None) or found.name)
+    # ISO sorts names as "Congo, The Democratic Republic of the"; a sentence needs the
+    # natural order ("the Democratic Republic of the Congo").
+    head, sep, tail = name.partition(", ")
+    if sep and tail:
+        tail = tail[0].lower() + tail[1:] if tail.startswith("The ") else tail
+        name = f"{tail} {head}"
+    return name
 
 
 def compliance(profile: SourceProfile, target: Any, measure: str | None = None) -> Compliance:

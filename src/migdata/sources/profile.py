@@ -686,5 +686,6 @@ def write_profiles(profiles: list[SourceProfile], path: str | Path) -> Path:
         text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     else:
         text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
