@@ -102,7 +102,7 @@ def year_summary(table: MirrorTable) -> pd.DataFrame:
 
     Columns: counts of pairs by reporter (``both``, ``origin_only``, ``destination_only``,
     ``none``), ``reporters_both`` (countries with at least one pair reported on both sides),
-    totals of I and E over pairs with both sides, their ratio, mean and median |CC1| and the
+    totals of I and E over pairs with both sides, their ratio, mean and median ``|CC1|`` and the
     median log ratio.
 
     Examples

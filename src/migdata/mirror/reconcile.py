@@ -62,7 +62,7 @@ class Weights(_StrEnum):
 
 
 class OutlierRule(_StrEnum):
-    """Measure compared with ``exclude_outliers``: |CC1| or |log(I/E)|."""
+    """Measure compared with ``exclude_outliers``: ``|CC1|`` or ``|log(I/E)|``."""
 
     CC1 = "cc1"
     LOG_RATIO = "log-ratio"
@@ -114,7 +114,7 @@ class Reconciliation:
         One row per pair of the table: reported sides, factors ``s`` and ``r``, adjusted
         sides, ``harmonised``, ``sides`` used, ``outlier`` and ``provenance``.
     diagnostics
-        Per cell: pairs with both sides, pairs used, outliers, mean |CC1| before and after,
+        Per cell: pairs with both sides, pairs used, outliers, mean ``|CC1|`` before and after,
         convergence and iterations.
     outliers
         Corridors excluded from estimation with their CC1 and log ratio.
@@ -422,52 +422,51 @@ def reconcile(
     """Reconcile immigration and emigration reported for the same corridors.
 
     Factors are estimated separately for each cell (year, sex, age) from the pairs reported
-    by both sides with positive counts; r_ref = 1 pins the scale (DOMAIN.md section 5).
+    by both sides with positive counts; ``r_ref = 1`` pins the scale (DOMAIN.md section 5).
 
-    Methods
-    -------
+    The methods (``method``):
+
     ``prefer-immigration``
-        The UNECE rule: the receiving country's figure is taken as it is (every r_j = 1);
-        each origin's emigration is scaled to what its partners report,
-        s_i = sum_j I_ij / sum_j E_ij, which is used where only the origin reports.
+        The UNECE rule: the receiving country's figure is taken as it is (every
+        ``r_j = 1``); each origin's emigration is scaled to what its partners report,
+        ``s_i = sum_j I_ij / sum_j E_ij``, which is used where only the origin reports.
     ``ls``
-        Minimise sum w_ij (r_j I_ij - s_i E_ij)^2 with r_ref = 1 (a linear least-squares
-        problem in the other factors, solved by sparse normal equations). Standard errors
-        from the fit.
+        Minimise ``sum w_ij (r_j I_ij - s_i E_ij)^2`` with ``r_ref = 1`` (a linear
+        least-squares problem in the other factors, solved by sparse normal equations).
+        Standard errors from the fit.
     ``log-ls``
-        The two-way additive model log I_ij - log E_ij = log s_i - log r_j + e_ij with
-        log r_ref = 0, sparse weighted least squares; standard errors from the fit, intervals
-        exp(log f +- z se).
+        The two-way additive model ``log I_ij - log E_ij = log s_i - log r_j + e_ij`` with
+        ``log r_ref = 0``, sparse weighted least squares; standard errors from the fit,
+        intervals ``exp(log f +- z se)``.
     ``poulain``
-        Alternate s_i <- sum_j w r_j I_ij / sum_j w E_ij and
-        r_j <- sum_i w s_i E_ij / sum_i w I_ij, renormalised so r_ref = 1, until factors
-        change by less than ``tol`` (log scale) or ``max_iter``; convergence is reported.
+        Alternate ``s_i <- sum_j w r_j I_ij / sum_j w E_ij`` and
+        ``r_j <- sum_i w s_i E_ij / sum_i w I_ij``, renormalised so ``r_ref = 1``, until
+        factors change by less than ``tol`` (log scale) or ``max_iter``; convergence is
+        reported.
 
     ``ls``, ``log-ls`` and ``poulain`` need the graph of pairs (origins linked to
     destinations) to be connected and to contain the reference, otherwise
     :class:`~migdata.errors.ModelError` names the separate groups.
 
-    Weights
-    -------
-    ``none``: w = 1. ``relative``: ls w = 1/(I+E)^2 (squared discrepancy relative to the pair
-    size); log-ls w = 1 (log residuals are already relative); poulain w = 1/(I+E) (each pair
-    counts about equally in the sums). ``count``: inverse Poisson variance, ls w = 1/(I+E),
-    log-ls w = 1/(1/I + 1/E), poulain w = 1. ``accuracy`` (quality link): each reported flow
-    has a log-normal error whose SD depends on its reporter's accuracy class
+    The weights (``weights``): ``none``: ``w = 1``. ``relative``: ls ``w = 1/(I+E)^2``
+    (squared discrepancy relative to the pair size); log-ls ``w = 1`` (log residuals are
+    already relative); poulain ``w = 1/(I+E)`` (each pair counts about equally in the sums).
+    ``count``: inverse Poisson variance, ls ``w = 1/(I+E)``, log-ls ``w = 1/(1/I + 1/E)``,
+    poulain ``w = 1``. ``accuracy`` (quality link): each reported flow has a log-normal
+    error whose SD depends on its reporter's accuracy class
     (``accuracy_imm``/``accuracy_emi`` of the table; high 0.10, medium 0.25, low and
-    unknown 0.50, ``data/mirror/classes.csv``); log-ls w = 1/(sd_I^2 + sd_E^2), ls
-    w = 1/((I sd_I)^2 + (E sd_E)^2), poulain w = 1/(sd_I^2 + sd_E^2). Every weighting is
-    scale-free: multiplying all flows by a constant leaves the factors unchanged.
+    unknown 0.50, ``data/mirror/classes.csv``); log-ls ``w = 1/(sd_I^2 + sd_E^2)``, ls
+    ``w = 1/((I sd_I)^2 + (E sd_E)^2)``, poulain ``w = 1/(sd_I^2 + sd_E^2)``. Every
+    weighting is scale-free: multiplying all flows by a constant leaves the factors
+    unchanged.
 
-    Reference
-    ---------
-    Named with ``reference``; otherwise ``quality`` must be given and the best-scored
-    country that reports immigration on a mirrored pair is chosen: the highest ``score``
-    column if there is one, else the lowest immigration undercount class
-    (``undercount_imm``), then the highest accuracy class (``accuracy_imm``), then the most
-    mirrored pairs, then alphabetical order. ``quality="table"`` uses the classes carried by
-    the table (e.g. UI/AI of the Eurostat mirror file or IMEM classes attached with
-    :meth:`MirrorTable.with_classes`).
+    The reference (``reference``): named with ``reference``; otherwise ``quality`` must be
+    given and the best-scored country that reports immigration on a mirrored pair is
+    chosen: the highest ``score`` column if there is one, else the lowest immigration
+    undercount class (``undercount_imm``), then the highest accuracy class
+    (``accuracy_imm``), then the most mirrored pairs, then alphabetical order.
+    ``quality="table"`` uses the classes carried by the table (e.g. UI/AI of the Eurostat
+    mirror file or IMEM classes attached with :meth:`MirrorTable.with_classes`).
 
     Parameters
     ----------
@@ -480,7 +479,7 @@ def reconcile(
         Threshold above which a corridor is excluded from the estimation (listed in
         ``outliers``; its harmonised flow is still computed with the factors).
     outlier_rule
-        ``"cc1"`` (|CC1|, between 0 and 2) or ``"log-ratio"`` (|log(I/E)|).
+        ``"cc1"`` (``|CC1|``, between 0 and 2) or ``"log-ratio"`` (``|log(I/E)|``).
     bootstrap
         Replicates of a pairs bootstrap (Poisson(1) weights per pair); gives percentile
         intervals (and the SE of poulain and prefer-immigration). Replicates that break the

@@ -85,7 +85,7 @@ def cc1(immigration: Any, emigration: Any, absolute: bool = False) -> Any:
 
 
 def cc1_from_ratio(ratio: Any) -> Any:
-    """``|CC1|`` from the mirror ratio r = E / I: 2 |r - 1| / (r + 1).
+    """``|CC1|`` from the mirror ratio ``r = E / I``: ``2 |r - 1| / (r + 1)``.
 
     Parameters
     ----------
