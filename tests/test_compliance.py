@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from migdata.errors import ConfigurationError
+from migdata._resources import data_path
+from migdata.errors import ConfigurationError, InputError
 from migdata.sources import SourceProfile
 from migdata.sources.compliance import (
+    DEREGISTRATION_KEYS,
+    REGISTRATION_KEYS,
     Compliance,
     ComplianceClass,
     compliance,
     compliance_table,
+    emigration_undercount,
+    immigration_undercount,
     register_undercount,
+    register_weights,
     target_facts,
+    yes_no,
 )
 
 TARGETS = ["UN1998", "UN2021_12M", "UN2021_6M1D", "EU862"]
@@ -225,3 +234,49 @@ def test_overall_class_is_worst_group(tn: float | None, tf: float | None, target
     for group in ("nationals", "foreigners"):
         alone = compliance(_profile(threshold_months=p.threshold_for(group)), target)
         assert c.cls.severity >= alone.cls.severity
+
+
+_ANSWER = st.sampled_from(["yes", "no", "unknown"])
+
+
+@given(st.tuples(_ANSWER, _ANSWER, _ANSWER), st.tuples(_ANSWER, _ANSWER, _ANSWER, _ANSWER))
+def test_profile_scores_are_the_vectorised_formula(reg: tuple, dereg: tuple) -> None:
+    """register_undercount of a profile is u_I / u_E of its rules (None where they give NaN)."""
+    p = _profile(
+        registration=dict(zip(REGISTRATION_KEYS, reg, strict=True)),
+        deregistration=dict(zip(DEREGISTRATION_KEYS, dereg, strict=True)),
+    )
+    scores = register_undercount(p)
+    for got, expected in (
+        (scores["immigration"], immigration_undercount(*reg)),
+        (scores["emigration"], emigration_undercount(*dereg)),
+    ):
+        assert (got is None and np.isnan(expected)) or got == expected
+    # A batch of sources gives the same numbers as one source at a time.
+    batch = emigration_undercount(*([a, a] for a in dereg))
+    assert np.array_equal(batch, [emigration_undercount(*dereg)] * 2, equal_nan=True)
+
+
+def test_weights_file_matches_formula_and_profile_keys() -> None:
+    """The weights data hold DOMAIN.md's 1/0.5/0.5 and 0.5/0.1/0.1/0.3 on the profile's keys."""
+    w = register_weights().set_index(["side", "key"])["weight"]
+    assert [w[("I", k)] for k in REGISTRATION_KEYS] == [1.0, 0.5, 0.5]
+    assert [w[("E", k)] for k in DEREGISTRATION_KEYS] == [0.5, 0.1, 0.1, 0.3]
+    codes = yaml.safe_load(data_path("sources", "profile_codes.yaml").read_text("utf-8"))
+    assert tuple(codes["registration_keys"]) == REGISTRATION_KEYS
+    assert tuple(codes["deregistration_keys"]) == DEREGISTRATION_KEYS
+
+
+def test_multilingual_answers_and_length_mismatch() -> None:
+    """Answers in fr/pt/ar and booleans count; array facts of different lengths are refused."""
+    assert yes_no(["Non", "não", "نعم", False, "", None]).tolist() == [
+        "no",
+        "no",
+        "yes",
+        "no",
+        "unknown",
+        "unknown",
+    ]
+    assert immigration_undercount("Non", "sim", "لا") == 1.0
+    with pytest.raises(InputError, match=r"deregistration\.obligation.*expected 3 answers.*got 2"):
+        emigration_undercount(["yes", "no"], "yes", ["no", "no", "yes"])

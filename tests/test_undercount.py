@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 
 import numpy as np
@@ -11,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from migdata.errors import InputError
+from migdata.quality import undercount
 from migdata.quality.undercount import (
     emigration_undercount,
     immigration_undercount,
@@ -150,3 +152,26 @@ def test_from_profiles_and_answers_agree() -> None:
     cols = ["u_I", "u_E", "class_I", "class_E"]
     pd.testing.assert_frame_equal(a[cols], b[cols])
     assert a["u_E"].iloc[0] == pytest.approx(1 - 0.5 / 0.6)
+
+
+def test_one_implementation_shared_with_compliance(rules: pd.DataFrame) -> None:
+    """quality's formulas are sources.compliance's; on the real files both paths agree."""
+    src = importlib.import_module("migdata.sources.compliance")  # the package shadows it
+    for name in ("immigration_undercount", "emigration_undercount", "undercount_class"):
+        assert getattr(undercount, name) is getattr(src, name)
+    for iso2, row in rules.iterrows():
+        profile = SourceProfile(
+            source_id=str(iso2),
+            country=row["country"],
+            source_type="population_register",
+            registration={
+                k: row.get(f"registration.{k}", "unknown") for k in src.REGISTRATION_KEYS
+            },
+            deregistration={
+                k: row.get(f"deregistration.{k}", "unknown") for k in src.DEREGISTRATION_KEYS
+            },
+        )
+        scores = src.register_undercount(profile)
+        for key, column in (("immigration", "u_I"), ("emigration", "u_E")):
+            expected = row[column]
+            assert (scores[key] is None and np.isnan(expected)) or scores[key] == expected

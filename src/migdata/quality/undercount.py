@@ -1,23 +1,34 @@
-"""QuantMig register undercount sub-scores u_I and u_E and their low/medium/high classes.
+"""QuantMig register undercount sub-scores u_I and u_E, tabulated for quality assessment.
 
-Computed from the registration and deregistration facts of a source (SourceProfile, the
-questionnaire's answers, or the shared QuantMig CSVs). Weights are data
-(``data/quality/register_undercount.csv``).
+Scores sources from their SourceProfiles, the questionnaire's answers or the shared QuantMig
+CSVs. The formulas, weights and classes are those of :mod:`migdata.sources.compliance`
+(re-exported here); this module only gathers the facts into tables.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
 
-from migdata._resources import data_path
 from migdata.countries import resolve
 from migdata.errors import InputError
+
+# One implementation of the QuantMig formulas, in the lower layer (compliance needs them);
+# re-exported so that ``migdata.quality.undercount`` keeps its public names.
+from migdata.sources.compliance import (
+    DEREGISTRATION_KEYS,
+    REGISTRATION_KEYS,
+    UNDERCOUNT_CUTS,
+    emigration_undercount,
+    immigration_undercount,
+    register_weights,
+    undercount_class,
+    yes_no,
+)
 
 __all__ = [
     "DEREGISTRATION_KEYS",
@@ -32,204 +43,6 @@ __all__ = [
     "undercount_from_profiles",
     "undercount_scores",
 ]
-
-REGISTRATION_KEYS = ("obligation", "time_limit", "sanctions")
-DEREGISTRATION_KEYS = (
-    "obligation",
-    "obligation_third_country",
-    "monitoring",
-    "administrative_corrections",
-)
-UNDERCOUNT_CUTS = (0.25, 0.75)
-"""u < 0.25 low, 0.25 <= u < 0.75 medium, u >= 0.75 high undercount."""
-
-# Answers as typed in any of the four languages (and the QuantMig files' Yes/No/Unknown).
-_YES = {"yes", "y", "true", "1", "oui", "sim", "نعم"}
-_NO = {"no", "n", "false", "0", "non", "não", "nao", "لا"}
-
-
-@cache
-def _weights() -> pd.DataFrame:
-    table = pd.read_csv(
-        data_path("quality", "register_undercount.csv"), comment="#", dtype=str
-    ).fillna("")
-    table["weight"] = table["weight"].astype(float)
-    return table
-
-
-def register_weights() -> pd.DataFrame:
-    """The weights of the QuantMig register sub-scores (side I or E, key, weight).
-
-    Examples
-    --------
-    >>> w = register_weights()
-    >>> dict(zip(w.loc[w.side == "E", "key"], w.loc[w.side == "E", "weight"]))["obligation"]
-    0.5
-    """
-    return _weights().copy()
-
-
-def _one_yes_no(value: Any) -> str:
-    if isinstance(value, bool | np.bool_):
-        return "yes" if value else "no"
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return "unknown"
-    text = str(value).strip().lower()
-    return "yes" if text in _YES else "no" if text in _NO else "unknown"
-
-
-def _yes_no(values: Any) -> pd.Series:
-    """Normalise answers to 'yes', 'no' or 'unknown' (anything else, missing included)."""
-    s = pd.Series(np.asarray(values, dtype=object).ravel(), dtype=object)
-    # Few distinct spellings, many rows: normalise each distinct value once.
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    mapped = np.array([_one_yes_no(u) for u in uniques] + ["unknown"], dtype=object)
-    return pd.Series(mapped[codes], dtype="string")
-
-
-def _series(values: Any, n: int) -> pd.Series:
-    if values is None:
-        return pd.Series(["unknown"] * n, dtype="string")
-    s = _yes_no(values)
-    if len(s) == 1 and n > 1:
-        s = pd.Series([s.iloc[0]] * n, dtype="string")
-    if len(s) != n:
-        raise InputError(f"expected {n} answers per fact, got {len(s)}")
-    return s.reset_index(drop=True)
-
-
-def _length(*values: Any) -> int:
-    return max(
-        (len(np.atleast_1d(np.asarray(v, dtype=object))) for v in values if v is not None),
-        default=1,
-    )
-
-
-def _scalar(*values: Any) -> bool:
-    return all(v is None or np.ndim(v) == 0 for v in values)
-
-
-def immigration_undercount(obligation: Any, time_limit: Any = None, sanctions: Any = None) -> Any:
-    """Immigration undercount sub-score u_I from the registration rules.
-
-    u_I = [no registration obligation] + 0.5 [no time limit] + 0.5 [no sanctions], capped
-    at 1. Only a "no" counts; "unknown" adds nothing, and a source with every rule unknown
-    gets NaN (nothing to score on).
-
-    Parameters
-    ----------
-    obligation, time_limit, sanctions
-        "yes"/"no"/"unknown" (also booleans and the answers in fr/pt/ar), scalars or
-        array-likes of one length.
-
-    Returns
-    -------
-    float or ndarray
-        In [0, 1] or NaN.
-
-    Examples
-    --------
-    >>> immigration_undercount("yes", "no", "unknown")
-    0.5
-    >>> immigration_undercount(["no", "yes", "unknown"], ["no", "yes", "unknown"]).tolist()
-    [1.0, 0.0, nan]
-    """
-    n = _length(obligation, time_limit, sanctions)
-    weights = _weights().set_index(["side", "key"])["weight"]
-    answers = {
-        "obligation": _series(obligation, n),
-        "time_limit": _series(time_limit, n),
-        "sanctions": _series(sanctions, n),
-    }
-    u = np.zeros(n)
-    known = np.zeros(n, dtype=bool)
-    for key, s in answers.items():
-        u += weights[("I", key)] * (s == "no").to_numpy()
-        known |= (s != "unknown").to_numpy()
-    out = np.where(known, np.minimum(u, 1.0), np.nan)
-    return float(out[0]) if _scalar(obligation, time_limit, sanctions) else out
-
-
-def emigration_undercount(
-    obligation: Any,
-    obligation_third_country: Any = None,
-    monitoring: Any = None,
-    administrative_corrections: Any = None,
-) -> Any:
-    """Emigration undercount sub-score u_E from the deregistration rules.
-
-    u_E = 1 - sum(w_j [yes]) / sum(w_j [known]) with weights 0.5 (deregistration
-    obligation), 0.1 (obligation for third-country nationals), 0.1 (monitoring of
-    foreigners), 0.3 (administrative corrections); NaN when no rule is known.
-
-    Parameters
-    ----------
-    obligation, obligation_third_country, monitoring, administrative_corrections
-        "yes"/"no"/"unknown" answers, scalars or array-likes of one length.
-
-    Returns
-    -------
-    float or ndarray
-        In [0, 1] or NaN.
-
-    Examples
-    --------
-    >>> round(emigration_undercount("yes", "yes", "no", "unknown"), 4)  # Austria
-    0.1429
-    """
-    n = _length(obligation, obligation_third_country, monitoring, administrative_corrections)
-    weights = _weights().set_index(["side", "key"])["weight"]
-    answers = dict(
-        zip(
-            DEREGISTRATION_KEYS,
-            (obligation, obligation_third_country, monitoring, administrative_corrections),
-            strict=True,
-        )
-    )
-    yes = np.zeros(n)
-    known = np.zeros(n)
-    for key, values in answers.items():
-        s = _series(values, n)
-        w = weights[("E", key)]
-        yes += w * (s == "yes").to_numpy()
-        known += w * (s != "unknown").to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(known > 0, 1.0 - yes / known, np.nan)
-    scalar = _scalar(obligation, obligation_third_country, monitoring, administrative_corrections)
-    return float(out[0]) if scalar else out
-
-
-def undercount_class(u: Any, cuts: tuple[float, float] = UNDERCOUNT_CUTS) -> Any:
-    """Class of an undercount sub-score: low (< 0.25), medium (< 0.75) or high.
-
-    Parameters
-    ----------
-    u
-        Sub-score(s) in [0, 1]; NaN gives NA.
-    cuts
-        The two cut points.
-
-    Returns
-    -------
-    str, None or Series of string
-        ``"low"``, ``"medium"``, ``"high"`` (None / NA where u is NaN).
-
-    Examples
-    --------
-    >>> undercount_class(0.5)
-    'medium'
-    >>> undercount_class([0.0, 0.25, 0.75, float("nan")]).tolist()
-    ['low', 'medium', 'high', <NA>]
-    """
-    arr = np.atleast_1d(np.asarray(u, dtype=float))
-    labels = np.select(
-        [arr < cuts[0], arr < cuts[1], arr >= cuts[1]], ["low", "medium", "high"], default=""
-    )
-    out = pd.Series(labels, dtype="string").replace("", pd.NA)
-    if np.ndim(u) == 0:
-        value = out.iloc[0]
-        return None if pd.isna(value) else str(value)
-    return out
 
 
 def undercount_scores(rules: pd.DataFrame) -> pd.DataFrame:
@@ -284,7 +97,9 @@ def _time_limit(values: pd.Series) -> pd.Series:
     return out
 
 
-def read_register_rules(registration: str | Path, deregistration: str | Path) -> pd.DataFrame:
+def read_register_rules(
+    registration: str | Path | IO[str], deregistration: str | Path | IO[str]
+) -> pd.DataFrame:
     """Read the QuantMig registration and deregistration rules files and score them.
 
     The files (``registration_rules.csv``, ``deregistration_rules.csv``) have one row per
@@ -295,7 +110,7 @@ def read_register_rules(registration: str | Path, deregistration: str | Path) ->
     Parameters
     ----------
     registration, deregistration
-        Paths of the two CSV files.
+        Paths (or open text files) of the two CSV files.
 
     Returns
     -------
@@ -320,7 +135,7 @@ def read_register_rules(registration: str | Path, deregistration: str | Path) ->
       country  u_I class_I class_E
     0     ESP  0.5  medium  medium
     """
-    weights = _weights()
+    weights = register_weights()
     frames = []
     for path, prefix, side in (
         (registration, "registration", "I"),
@@ -343,7 +158,7 @@ def read_register_rules(registration: str | Path, deregistration: str | Path) ->
         for key, column in zip(wanted["key"], wanted["column"], strict=True):
             values = table[column]
             facts[f"{prefix}.{key}"] = (
-                _time_limit(values) if key == "time_limit" else _yes_no(values).to_numpy()
+                _time_limit(values) if key == "time_limit" else yes_no(values).to_numpy()
             )
         frames.append(facts)
     reg, dereg = frames
@@ -463,7 +278,7 @@ def undercount_from_answers(answers: pd.DataFrame, items: pd.DataFrame) -> pd.Da
     if rows.empty:
         return undercount_scores(pd.DataFrame(columns=columns))
     answered = rows["status"].astype("string") == "answered"
-    rows["fact"] = _yes_no(rows["value"].where(answered, None)).to_numpy()
+    rows["fact"] = yes_no(rows["value"].where(answered, None)).to_numpy()
     rows["source_id"] = rows["source_id"].astype("string").fillna("")
     wide = rows.pivot_table(
         index=["country", "source_id"], columns="writes", values="fact", aggfunc="first"

@@ -1,8 +1,9 @@
 """Compliance of a source's statistics with a target definition (UN 1998, UN 2021, EU 862).
 
 Owns the rules of DOMAIN.md section 3: the class from the source's duration threshold and its
-basis, the flags that feed accuracy (coverage, administrative basis, register undercount) and
-the sentence that explains them. Words live in ``data/sources/compliance.yaml``.
+basis, the flags that feed accuracy (coverage, administrative basis, register undercount, with
+the one implementation of the QuantMig sub-scores) and the sentence that explains them. Words
+live in ``data/sources/compliance.yaml``, the QuantMig weights in ``register_undercount.csv``.
 """
 
 from __future__ import annotations
@@ -14,22 +15,31 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
 from migdata._resources import data_path
-from migdata.errors import ConfigurationError
+from migdata.errors import ConfigurationError, InputError
 from migdata.sources.catalogue import source_type
 from migdata.sources.profile import SourceProfile
 
 __all__ = [
+    "DEREGISTRATION_KEYS",
+    "REGISTRATION_KEYS",
+    "UNDERCOUNT_CUTS",
     "Compliance",
     "ComplianceClass",
     "TargetFacts",
     "compliance",
     "compliance_table",
+    "emigration_undercount",
+    "immigration_undercount",
     "register_undercount",
+    "register_weights",
     "target_facts",
+    "undercount_class",
+    "yes_no",
 ]
 
 _PERMANENT = 60.0
@@ -271,13 +281,266 @@ class Compliance:
         )
 
 
+REGISTRATION_KEYS = ("obligation", "time_limit", "sanctions")
+"""Keys of ``SourceProfile.registration`` scored by the immigration sub-score u_I."""
+DEREGISTRATION_KEYS = (
+    "obligation",
+    "obligation_third_country",
+    "monitoring",
+    "administrative_corrections",
+)
+"""Keys of ``SourceProfile.deregistration`` scored by the emigration sub-score u_E."""
+UNDERCOUNT_CUTS = (0.25, 0.75)
+"""u < 0.25 low, 0.25 <= u < 0.75 medium, u >= 0.75 high undercount."""
+
+# Answers as typed in any of the four languages (and the QuantMig files' Yes/No/Unknown).
+_YES = {"yes", "y", "true", "1", "oui", "sim", "نعم"}
+_NO = {"no", "n", "false", "0", "non", "não", "nao", "لا"}
+
+
+@cache
+def _register_weights() -> pd.DataFrame:
+    table = pd.read_csv(
+        data_path("sources", "register_undercount.csv"), comment="#", dtype=str
+    ).fillna("")
+    table["weight"] = table["weight"].astype(float)
+    return table
+
+
+@cache
+def _weight_vector(side: str) -> tuple[float, ...]:
+    """Weights of one side in the order of REGISTRATION_KEYS / DEREGISTRATION_KEYS."""
+    table = _register_weights()
+    side_rows = table[table["side"] == side]
+    by_key = dict(zip(side_rows["key"], side_rows["weight"], strict=True))
+    keys = REGISTRATION_KEYS if side == "I" else DEREGISTRATION_KEYS
+    return tuple(by_key[k] for k in keys)
+
+
+def register_weights() -> pd.DataFrame:
+    """The weights of the QuantMig register sub-scores (data file ``register_undercount.csv``).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``side`` (``I`` immigration, ``E`` emigration), ``key`` (the field of
+        ``SourceProfile.registration`` / ``.deregistration``), ``weight``, ``column`` (its
+        header in the shared QuantMig rules files, empty when absent) and ``meaning``.
+
+    Examples
+    --------
+    >>> w = register_weights()
+    >>> dict(zip(w.loc[w.side == "E", "key"], w.loc[w.side == "E", "weight"]))["obligation"]
+    0.5
+    """
+    return _register_weights().copy()
+
+
+def _one_yes_no(value: Any) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return "unknown"
+    text = str(value).strip().lower()
+    return "yes" if text in _YES else "no" if text in _NO else "unknown"
+
+
+def yes_no(values: Any) -> pd.Series:
+    """Normalise answers to ``"yes"``, ``"no"`` or ``"unknown"`` (anything else, missing too).
+
+    Booleans and the answers in English, French, Portuguese and Arabic are understood
+    (``Oui``, ``Não``, ``نعم``, ...), case and surrounding spaces ignored.
+
+    Parameters
+    ----------
+    values
+        A scalar or an array-like of answers.
+
+    Returns
+    -------
+    Series of string
+        One normalised answer per input value (a scalar gives a Series of one).
+
+    Examples
+    --------
+    >>> yes_no(["Oui", " NO ", True, None, "maybe"]).tolist()
+    ['yes', 'no', 'yes', 'unknown', 'unknown']
+    """
+    s = pd.Series(np.asarray(values, dtype=object).ravel(), dtype=object)
+    # Few distinct spellings, many rows: normalise each distinct value once.
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    mapped = np.array([_one_yes_no(u) for u in uniques] + ["unknown"], dtype=object)
+    return pd.Series(mapped[codes], dtype="string")
+
+
+def _answer_matrix(values: tuple[Any, ...], names: tuple[str, ...]) -> tuple[np.ndarray, bool]:
+    """Answers as a (facts x n) array of 'yes'/'no'/'unknown', and whether all were scalars."""
+    scalar = all(v is None or np.ndim(v) == 0 for v in values)
+    if scalar:  # one source: no pandas round trip (compliance() calls this per profile)
+        return np.array([[_one_yes_no(v)] for v in values], dtype=object), True
+    n = max(len(np.atleast_1d(np.asarray(v, dtype=object))) for v in values if v is not None)
+    rows = []
+    for key, v in zip(names, values, strict=True):
+        s = np.full(n, "unknown", dtype=object) if v is None else yes_no(v).to_numpy(dtype=object)
+        if len(s) == 1 and n > 1:
+            s = np.full(n, s[0], dtype=object)
+        if len(s) != n:
+            raise InputError(
+                f"expected {n} answers (one per source, as many as the longest fact), got {len(s)}",
+                column=key,
+            )
+        rows.append(s)
+    return np.vstack(rows), False
+
+
+def _weighted_sum(weights: tuple[float, ...], hits: np.ndarray) -> np.ndarray:
+    """sum_j w_j hits_j, added fact by fact in key order.
+
+    Not a matrix product: BLAS may group the additions differently for one source and for
+    many, and a source's score must not change by an ulp with the batch it is scored in.
+    """
+    total = np.zeros(hits.shape[1])
+    for w, row in zip(weights, hits, strict=True):
+        total = total + w * row
+    return total
+
+
+def immigration_undercount(obligation: Any, time_limit: Any = None, sanctions: Any = None) -> Any:
+    """Immigration undercount sub-score u_I from the registration rules (QuantMig).
+
+    u_I = [no registration obligation] + 0.5 [no time limit] + 0.5 [no sanctions], capped
+    at 1 (DOMAIN.md section 4; weights in ``data/sources/register_undercount.csv``). Only a
+    "no" counts; "unknown" adds nothing, and a source with every rule unknown gets NaN
+    (nothing to score on).
+
+    Parameters
+    ----------
+    obligation, time_limit, sanctions
+        "yes"/"no"/"unknown" (also booleans and the answers in fr/pt/ar), scalars or
+        array-likes of one length (a length-1 array-like is broadcast).
+
+    Returns
+    -------
+    float or ndarray
+        In [0, 1] or NaN; a float when every argument is a scalar.
+
+    Raises
+    ------
+    InputError
+        Array-likes of different lengths.
+
+    Examples
+    --------
+    >>> immigration_undercount("yes", "no", "unknown")
+    0.5
+    >>> immigration_undercount(["no", "yes", "unknown"], ["no", "yes", "unknown"]).tolist()
+    [1.0, 0.0, nan]
+    """
+    answers, scalar = _answer_matrix(
+        (obligation, time_limit, sanctions), tuple(f"registration.{k}" for k in REGISTRATION_KEYS)
+    )
+    u = _weighted_sum(_weight_vector("I"), answers == "no")
+    known = (answers != "unknown").any(axis=0)
+    out = np.where(known, np.minimum(u, 1.0), np.nan)
+    return float(out[0]) if scalar else out
+
+
+def emigration_undercount(
+    obligation: Any,
+    obligation_third_country: Any = None,
+    monitoring: Any = None,
+    administrative_corrections: Any = None,
+) -> Any:
+    """Emigration undercount sub-score u_E from the deregistration rules (QuantMig).
+
+    u_E = 1 - sum(w_j [yes]) / sum(w_j [known]) with weights 0.5 (deregistration
+    obligation), 0.1 (obligation for third-country nationals), 0.1 (monitoring of
+    foreigners), 0.3 (administrative corrections) (DOMAIN.md section 4; weights in
+    ``data/sources/register_undercount.csv``); NaN when no rule is known.
+
+    Parameters
+    ----------
+    obligation, obligation_third_country, monitoring, administrative_corrections
+        "yes"/"no"/"unknown" answers (also booleans and fr/pt/ar), scalars or array-likes
+        of one length (a length-1 array-like is broadcast).
+
+    Returns
+    -------
+    float or ndarray
+        In [0, 1] or NaN; a float when every argument is a scalar.
+
+    Raises
+    ------
+    InputError
+        Array-likes of different lengths.
+
+    Examples
+    --------
+    >>> round(emigration_undercount("yes", "yes", "no", "unknown"), 4)  # Austria
+    0.1429
+    """
+    answers, scalar = _answer_matrix(
+        (obligation, obligation_third_country, monitoring, administrative_corrections),
+        tuple(f"deregistration.{k}" for k in DEREGISTRATION_KEYS),
+    )
+    yes = _weighted_sum(_weight_vector("E"), answers == "yes")
+    known = _weighted_sum(_weight_vector("E"), answers != "unknown")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(known > 0, 1.0 - yes / known, np.nan)
+    return float(out[0]) if scalar else out
+
+
+def undercount_class(u: Any, cuts: tuple[float, float] = UNDERCOUNT_CUTS) -> Any:
+    """Class of an undercount sub-score: low (< 0.25), medium (< 0.75) or high.
+
+    A value exactly on a cut goes to the upper class (0.25 is medium, 0.75 high).
+
+    Parameters
+    ----------
+    u
+        Sub-score(s) in [0, 1]; NaN (or None) gives NA.
+    cuts
+        The two cut points.
+
+    Returns
+    -------
+    str, None or Series of string
+        ``"low"``, ``"medium"``, ``"high"`` (None / NA where u is NaN).
+
+    Examples
+    --------
+    >>> undercount_class(0.5)
+    'medium'
+    >>> undercount_class([0.0, 0.25, 0.75, float("nan")]).tolist()
+    ['low', 'medium', 'high', <NA>]
+    """
+    arr = np.atleast_1d(np.asarray(u, dtype=float))
+    labels = np.select(
+        [arr < cuts[0], arr < cuts[1], arr >= cuts[1]], ["low", "medium", "high"], default=""
+    )
+    out = pd.Series(labels, dtype="string").replace("", pd.NA)
+    if np.ndim(u) == 0:
+        value = out.iloc[0]
+        return None if pd.isna(value) else str(value)
+    return out
+
+
 def register_undercount(profile: SourceProfile) -> dict[str, float | None]:
     """QuantMig register undercount sub-scores from the profile's (de)registration rules.
 
-    ``immigration`` = [no registration obligation] + 0.5 [no time limit] + 0.5 [no
-    sanctions], capped at 1; ``emigration`` = 1 - sum(w [yes]) / sum(w [known]) with weights
-    0.5 obligation, 0.1 obligation for third-country nationals, 0.1 monitoring, 0.3
-    administrative corrections (DOMAIN.md section 4). None when nothing is known.
+    ``immigration`` is :func:`immigration_undercount` of ``profile.registration`` and
+    ``emigration`` is :func:`emigration_undercount` of ``profile.deregistration``
+    (DOMAIN.md section 4); None when no rule of that side is known.
+
+    Parameters
+    ----------
+    profile
+        The source's facts.
+
+    Returns
+    -------
+    dict
+        ``{"immigration": u_I or None, "emigration": u_E or None}``.
 
     Examples
     --------
@@ -287,32 +550,13 @@ def register_undercount(profile: SourceProfile) -> dict[str, float | None]:
     >>> register_undercount(p)
     {'immigration': 0.5, 'emigration': 0.1666...}
     """
-    reg = profile.registration
-    known_reg = [
-        k for k in ("obligation", "time_limit", "sanctions") if reg.get(k) in ("yes", "no")
-    ]
-    immigration: float | None = None
-    if known_reg:
-        weights = {"obligation": 1.0, "time_limit": 0.5, "sanctions": 0.5}
-        immigration = min(1.0, sum(weights[k] for k in known_reg if reg[k] == "no"))
-    dereg = profile.deregistration
-    weights_e = {
-        "obligation": 0.5,
-        "obligation_third_country": 0.1,
-        "monitoring": 0.1,
-        "administrative_corrections": 0.3,
+    reg, dereg = profile.registration, profile.deregistration
+    u_i = immigration_undercount(*(reg.get(k) for k in REGISTRATION_KEYS))
+    u_e = emigration_undercount(*(dereg.get(k) for k in DEREGISTRATION_KEYS))
+    return {
+        "immigration": None if np.isnan(u_i) else u_i,
+        "emigration": None if np.isnan(u_e) else u_e,
     }
-    known = {k: w for k, w in weights_e.items() if dereg.get(k) in ("yes", "no")}
-    emigration: float | None = None
-    if known:
-        emigration = 1.0 - sum(w for k, w in known.items() if dereg[k] == "yes") / sum(
-            known.values()
-        )
-    return {"immigration": immigration, "emigration": emigration}
-
-
-def _level(score: float) -> str:
-    return "low" if score < 0.25 else "medium" if score < 0.75 else "high"
 
 
 def _classify(threshold: float | None, target: TargetFacts, basis: str) -> ComplianceClass:
@@ -488,10 +732,10 @@ def compliance(profile: SourceProfile, target: Any, measure: str | None = None) 
     scores = register_undercount(profile)
     if measure_code in (None, "EMI") and (scores["emigration"] or 0) >= 0.25:
         s = float(scores["emigration"] or 0)
-        flag("emigration_undercount", score=s, level=_level(s))
+        flag("emigration_undercount", score=s, level=undercount_class(s))
     if measure_code in (None, "IMM") and (scores["immigration"] or 0) >= 0.25:
         s = float(scores["immigration"] or 0)
-        flag("immigration_undercount", score=s, level=_level(s))
+        flag("immigration_undercount", score=s, level=undercount_class(s))
 
     if basis in ("registration_rule", "permit_validity"):
         flag("administrative_basis")
