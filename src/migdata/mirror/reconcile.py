@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
@@ -176,29 +178,112 @@ def _accuracy_sd(values: pd.Series) -> np.ndarray:
     return key.map(t).fillna(float(t["unknown"])).to_numpy(float)
 
 
-def _weights(pairs: pd.DataFrame, weights: Weights, method: Method) -> np.ndarray:
-    i = pairs["immigration"].to_numpy(float)
-    e = pairs["emigration"].to_numpy(float)
+def _weights(pairs: pd.DataFrame, rows: np.ndarray, weights: Weights, method: Method) -> np.ndarray:
+    """Weights of the table rows ``rows`` (positions), element-wise, so one call serves all
+    cells."""
+    i = pairs["immigration"].to_numpy(float)[rows]
+    e = pairs["emigration"].to_numpy(float)[rows]
     if weights is Weights.NONE:
-        return np.ones(len(pairs))
+        return np.ones(len(rows))
     if weights is Weights.ACCURACY:
-        sd_i, sd_e = _accuracy_sd(pairs["accuracy_imm"]), _accuracy_sd(pairs["accuracy_emi"])
+        sd_i = _accuracy_sd(pairs["accuracy_imm"].iloc[rows])
+        sd_e = _accuracy_sd(pairs["accuracy_emi"].iloc[rows])
         if method is Method.LS:
             return 1.0 / ((i * sd_i) ** 2 + (e * sd_e) ** 2)
         return 1.0 / (sd_i**2 + sd_e**2)
     if method is Method.LS:
         return 1.0 / (i + e) ** 2 if weights is Weights.RELATIVE else 1.0 / (i + e)
     if method is Method.LOG_LS:
-        return np.ones(len(pairs)) if weights is Weights.RELATIVE else 1.0 / (1.0 / i + 1.0 / e)
+        return np.ones(len(rows)) if weights is Weights.RELATIVE else 1.0 / (1.0 / i + 1.0 / e)
     # Ratio-of-sums methods: relative weights make every pair count about equally.
-    return 1.0 / (i + e) if weights is Weights.RELATIVE else np.ones(len(pairs))
+    return 1.0 / (i + e) if weights is Weights.RELATIVE else np.ones(len(rows))
+
+
+# ---------------------------------------------------------------------------- codes
+@dataclass
+class _Codes:
+    """The table as integer codes: countries (sorted names) and cells (year, sex, age).
+
+    Every per-row step (fits, factor look-up, provenance, diagnostics) works on these
+    integers; text is only touched once per distinct value.
+    """
+
+    names: np.ndarray  # every country of the table, sorted
+    origin: np.ndarray  # per row, index into names
+    destination: np.ndarray
+    cell: np.ndarray  # per row, index into cells (in year, sex, age order)
+    cells: pd.DataFrame  # year, sex, age of each cell
+
+
+def _dense_inverse(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, return_inverse=True)`` for non-negative keys below ``space``.
+
+    A presence table instead of a sort when the key space is small (linear time).
+    """
+    if space <= 4 * len(key) + 1024:
+        seen = np.zeros(space, dtype=bool)
+        seen[key] = True
+        uniq = np.flatnonzero(seen)
+        lookup = np.cumsum(seen) - 1
+        return uniq, lookup[key]
+    uniq, inv = np.unique(key, return_inverse=True)
+    return uniq, inv.reshape(-1)
+
+
+def _codes(data: pd.DataFrame) -> _Codes:
+    for col in ("origin", "destination", *_CELL):
+        if data[col].isna().any():
+            pos = int(np.flatnonzero(data[col].isna().to_numpy())[0])
+            raise InputError(
+                f"the mirror table has a missing {col} on row {pos}; expected a value on "
+                "every row", row=pos, column=col,
+            )  # fmt: skip
+    oc, ou = pd.factorize(data["origin"])
+    dc, du = pd.factorize(data["destination"])
+    ou_s, du_s = np.asarray(ou, dtype=str), np.asarray(du, dtype=str)
+    # Sorted as numpy sorts text, so that names[np.unique(codes)] is np.unique of the names.
+    names = np.unique(np.r_[ou_s, du_s])
+    origin = np.searchsorted(names, ou_s)[oc]
+    destination = np.searchsorted(names, du_s)[dc]
+    parts = [pd.factorize(data[c], sort=True) for c in _CELL]
+    key = np.zeros(len(data), dtype=np.int64)
+    space = 1
+    for c, u in parts:
+        key = key * len(u) + c
+        space *= len(u)
+    uniq, cell = _dense_inverse(key, space)
+    sizes = [len(u) for _, u in parts]
+    idx = np.unravel_index(uniq, sizes) if len(uniq) else [uniq] * len(parts)
+    cells = pd.DataFrame(
+        {c: u.take(i).array for c, (_, u), i in zip(_CELL, parts, idx, strict=True)}
+    )
+    return _Codes(names, origin, destination, cell, cells)
+
+
+@dataclass
+class _Pairs:
+    """The mirrored pairs of one cell: country codes (into ``names``), flows, weights."""
+
+    names: np.ndarray
+    o: np.ndarray
+    d: np.ndarray
+    imm: np.ndarray
+    emi: np.ndarray
+    w: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.o)
+
+    def subset(self, keep: np.ndarray) -> _Pairs:
+        return _Pairs(self.names, self.o[keep], self.d[keep], self.imm[keep], self.emi[keep],
+                      self.w[keep])  # fmt: skip
 
 
 # ---------------------------------------------------------------------------- estimators
-def _index(pairs: pd.DataFrame, ref: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    origins, oi = np.unique(pairs["origin"].to_numpy(str), return_inverse=True)
-    dests, di = np.unique(pairs["destination"].to_numpy(str), return_inverse=True)
-    return origins, oi, dests, di
+def _index(pairs: _Pairs) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    uo, oi = np.unique(pairs.o, return_inverse=True)
+    ud, di = np.unique(pairs.d, return_inverse=True)
+    return pairs.names[uo], oi.reshape(-1), pairs.names[ud], di.reshape(-1)
 
 
 def _check_graph(origins: np.ndarray, oi: np.ndarray, dests: np.ndarray, di: np.ndarray,
@@ -247,8 +332,8 @@ def _solve(a: sp.csr_matrix, b: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, 
     return x, se
 
 
-def _fit_log_ls(pairs: pd.DataFrame, ref: str, w: np.ndarray, where: str) -> _Fit:
-    origins, oi, dests, di = _index(pairs, ref)
+def _fit_log_ls(pairs: _Pairs, ref: str, w: np.ndarray, where: str) -> _Fit:
+    origins, oi, dests, di = _index(pairs)
     _check_graph(origins, oi, dests, di, ref, where)
     no = len(origins)
     free = dests != ref
@@ -263,7 +348,7 @@ def _fit_log_ls(pairs: pd.DataFrame, ref: str, w: np.ndarray, where: str) -> _Fi
         ),
         shape=(len(pairs), no + int(free.sum())),
     )
-    y = np.log(pairs["immigration"].to_numpy(float)) - np.log(pairs["emigration"].to_numpy(float))
+    y = np.log(pairs.imm) - np.log(pairs.emi)
     x, se = _solve(a, y, w)
     log_r = np.zeros(len(dests))
     se_log_r = np.zeros(len(dests))
@@ -272,15 +357,15 @@ def _fit_log_ls(pairs: pd.DataFrame, ref: str, w: np.ndarray, where: str) -> _Fi
     return _Fit(origins, dests, s, r, s * se[:no], r * se_log_r)
 
 
-def _fit_ls(pairs: pd.DataFrame, ref: str, w: np.ndarray, where: str) -> _Fit:
-    origins, oi, dests, di = _index(pairs, ref)
+def _fit_ls(pairs: _Pairs, ref: str, w: np.ndarray, where: str) -> _Fit:
+    origins, oi, dests, di = _index(pairs)
     _check_graph(origins, oi, dests, di, ref, where)
     no = len(origins)
     free = dests != ref
     col_of_dest = np.full(len(dests), -1)
     col_of_dest[free] = no + np.arange(free.sum())
-    i = pairs["immigration"].to_numpy(float)
-    e = pairs["emigration"].to_numpy(float)
+    i = pairs.imm
+    e = pairs.emi
     rows = np.arange(len(pairs))
     keep = col_of_dest[di] >= 0
     # residual r_j I_ij - s_i E_ij; with r_ref = 1 the reference pairs carry I_ij as constant.
@@ -297,12 +382,12 @@ def _fit_ls(pairs: pd.DataFrame, ref: str, w: np.ndarray, where: str) -> _Fit:
 
 
 def _fit_poulain(
-    pairs: pd.DataFrame, ref: str, w: np.ndarray, where: str, tol: float, max_iter: int
+    pairs: _Pairs, ref: str, w: np.ndarray, where: str, tol: float, max_iter: int
 ) -> _Fit:
-    origins, oi, dests, di = _index(pairs, ref)
+    origins, oi, dests, di = _index(pairs)
     _check_graph(origins, oi, dests, di, ref, where)
-    i = pairs["immigration"].to_numpy(float) * w
-    e = pairs["emigration"].to_numpy(float) * w
+    i = pairs.imm * w
+    e = pairs.emi * w
     no, nd = len(origins), len(dests)
     ref_k = int(np.flatnonzero(dests == ref)[0])
     e_row = np.bincount(oi, e, minlength=no)
@@ -325,21 +410,21 @@ def _fit_poulain(
     return _Fit(origins, dests, s, r, nan, np.where(dests == ref, 0.0, np.nan), converged, it)
 
 
-def _fit_prefer_immigration(pairs: pd.DataFrame, ref: str, w: np.ndarray) -> _Fit:
-    origins, oi, dests, _ = _index(pairs, ref)
-    i = pairs["immigration"].to_numpy(float) * w
-    e = pairs["emigration"].to_numpy(float) * w
+def _fit_prefer_immigration(pairs: _Pairs, ref: str, w: np.ndarray) -> _Fit:
+    origins, oi, dests, _ = _index(pairs)
+    i = pairs.imm * w
+    e = pairs.emi * w
     s = np.bincount(oi, i, minlength=len(origins)) / np.bincount(oi, e, minlength=len(origins))
     return _Fit(origins, dests, s, np.ones(len(dests)), np.full(len(origins), np.nan),
                 np.zeros(len(dests)))  # fmt: skip
 
 
-def _fit(pairs: pd.DataFrame, method: Method, ref: str, weights: Weights, where: str,
-         tol: float, max_iter: int, boot: np.ndarray | None = None) -> _Fit:  # fmt: skip
-    w = _weights(pairs, weights, method)
+def _fit(pairs: _Pairs, method: Method, ref: str, where: str, tol: float, max_iter: int,
+         boot: np.ndarray | None = None) -> _Fit:  # fmt: skip
+    w = pairs.w
     if boot is not None:
         keep = boot > 0
-        pairs, w = pairs.loc[keep], (w * boot)[keep]
+        pairs, w = pairs.subset(keep), (w * boot)[keep]
     if method is Method.LOG_LS:
         return _fit_log_ls(pairs, ref, w, where)
     if method is Method.LS:
@@ -514,10 +599,15 @@ def reconcile(
     if not 0 < level < 1:
         raise ConfigurationError(f"level must be between 0 and 1, got {level}")
     data = table.data
-    both = data.loc[
-        (data["reported_by"] == "both") & (data["immigration"] > 0) & (data["emigration"] > 0)
-    ]
-    if both.empty:
+    imm, emi = data["immigration"].to_numpy(float), data["emigration"].to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        is_both = (
+            np.asarray(data["reported_by"].eq("both").fillna(False), dtype=bool)
+            & (imm > 0)
+            & (emi > 0)
+        )
+    both_pos = np.flatnonzero(is_both)
+    if not len(both_pos):
         raise ModelError(
             "no pair is reported by both sides with positive counts: nothing to reconcile"
         )
@@ -525,147 +615,168 @@ def reconcile(
         if quality != "table":
             raise ConfigurationError(f"quality must be a DataFrame or 'table', got {quality!r}")
         quality = _quality_from_table(table)
-    ref = _choose_reference(reference, quality, both)
+    ref = _choose_reference(reference, quality, data[["destination"]].iloc[both_pos])
+    codes = _codes(data)
 
-    cc1 = _cc1(both["immigration"], both["emigration"])
-    logr = np.log(both["immigration"].to_numpy(float) / both["emigration"].to_numpy(float))
+    cc1 = _cc1(imm[both_pos], emi[both_pos])
+    logr = np.log(imm[both_pos] / emi[both_pos])
     if exclude_outliers is not None:
         measure = np.abs(cc1) if outlier_rule is OutlierRule.CC1 else np.abs(logr)
         is_out = measure > float(exclude_outliers)
     else:
-        is_out = np.zeros(len(both), dtype=bool)
+        is_out = np.zeros(len(both_pos), dtype=bool)
     outliers = (
-        both.loc[is_out, [*KEY, "emigration", "immigration"]]
+        data[[*KEY, "emigration", "immigration"]]
+        .iloc[both_pos[is_out]]
         .assign(cc1=cc1[is_out], log_ratio=logr[is_out])
         .reset_index(drop=True)
     )
-    used = both.loc[~is_out]
+    # Used pairs grouped by cell (stable: table order within a cell), as integer codes.
+    used_pos = both_pos[~is_out]
+    order = np.argsort(codes.cell[used_pos], kind="stable")
+    rows = used_pos[order]
+    w_all = _weights(data, used_pos, weights, method)[order]
+    bounds = np.searchsorted(codes.cell[rows], np.arange(len(codes.cells) + 1))
+    o_all, d_all = codes.origin[rows], codes.destination[rows]
+    imm_all, emi_all = imm[rows], emi[rows]
 
     z = NormalDist().inv_cdf(0.5 + level / 2)
     rng = np.random.default_rng(seed)
-    factor_parts, diag_rows = [], []
+    res = _FactorArrays.empty(len(codes.cells), len(codes.names))
+    diag_rows = []
     failed = 0
-    for cell, pairs in used.groupby(_CELL, observed=True, sort=True):
-        year, sex, age = cell
+    for k, (year, sex, age) in enumerate(codes.cells.itertuples(index=False, name=None)):
+        lo, hi = bounds[k], bounds[k + 1]
+        if lo == hi:
+            continue
+        pairs = _Pairs(codes.names, o_all[lo:hi], d_all[lo:hi], imm_all[lo:hi], emi_all[lo:hi],
+                       w_all[lo:hi])  # fmt: skip
         where = f"year {year}" + ("" if (sex, age) == ("_T", "_T") else f", sex {sex}, age {age}")
-        fit = _fit(pairs, method, ref, weights, where, tol, max_iter)
-        f_cell = _factor_frame(fit, pairs, ref, z, log_scale=method is Method.LOG_LS)
-        if bootstrap > 0:
-            reps_s, reps_r = [], []
-            for _ in range(bootstrap):
-                boot = rng.poisson(1.0, len(pairs)).astype(float)
-                try:
-                    b = _fit(pairs, method, ref, weights, where, tol, max_iter, boot)
-                except ModelError:
-                    failed += 1
-                    continue
-                reps_s.append(pd.Series(b.s, index=b.origins).reindex(fit.origins).to_numpy())
-                reps_r.append(
-                    pd.Series(b.r, index=b.destinations).reindex(fit.destinations).to_numpy()
-                )
-            f_cell = _bootstrap_intervals(f_cell, fit, reps_s, reps_r, level)
-        factor_parts.append(f_cell.assign(year=year, sex=sex, age=age))
-        diag_rows.append(
-            {
-                "year": year,
-                "sex": sex,
-                "age": age,
-                "converged": fit.converged,
-                "iterations": fit.iterations,
-            }
-        )
-    factors = _all_factors(pd.concat(factor_parts, ignore_index=True), data)
-    flows = _harmonise(data, factors, method, ref, is_out, both.index)
-    diagnostics = _diagnostics(flows, pd.DataFrame(diag_rows))
+        fit = _fit(pairs, method, ref, where, tol, max_iter)
+        reps_s, reps_r = [], []
+        for _ in range(bootstrap):
+            boot = rng.poisson(1.0, len(pairs)).astype(float)
+            try:
+                b = _fit(pairs, method, ref, where, tol, max_iter, boot)
+            except ModelError:
+                failed += 1
+                continue
+            reps_s.append(_align(b.s, b.origins, fit.origins))
+            reps_r.append(_align(b.r, b.destinations, fit.destinations))
+        res.store(k, fit, pairs, ref, z, method is Method.LOG_LS, reps_r, reps_s, level)
+        diag_rows.append({"cell": k, "converged": fit.converged, "iterations": fit.iterations})
+    factors = _factor_table(res, codes, data)
+    outlier = np.zeros(len(data), dtype=bool)
+    outlier[both_pos[is_out]] = True
+    flows = _harmonise(data, codes, res, method, ref, outlier)
+    diagnostics = _diagnostics(
+        flows, codes, pd.DataFrame(diag_rows, columns=["cell", "converged", "iterations"])
+    )
     return Reconciliation(method, ref, weights, factors, flows, diagnostics, outliers,
                           bootstrap, failed)  # fmt: skip
 
 
-def _factor_frame(
-    fit: _Fit, pairs: pd.DataFrame, ref: str, z: float, log_scale: bool
-) -> pd.DataFrame:
-    n_o = pairs.groupby("origin").size().reindex(fit.origins).to_numpy()
-    n_d = pairs.groupby("destination").size().reindex(fit.destinations).to_numpy()
-    out = pd.concat(
-        [
-            pd.DataFrame({"country": fit.destinations, "side": "immigration", "factor": fit.r,
-                          "se": fit.se_r, "n_pairs": n_d}),
-            pd.DataFrame({"country": fit.origins, "side": "emigration", "factor": fit.s,
-                          "se": fit.se_s, "n_pairs": n_o}),
-        ],
-        ignore_index=True,
-    )  # fmt: skip
-    f, se = out["factor"].to_numpy(float), out["se"].to_numpy(float)
-    if log_scale:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out["ci_low"] = f * np.exp(-z * se / f)
-            out["ci_high"] = f * np.exp(z * se / f)
-    else:
-        out["ci_low"] = f - z * se
-        out["ci_high"] = f + z * se
-    is_ref = (out["country"] == ref) & (out["side"] == "immigration")
-    out["status"] = np.where(is_ref, "reference", "estimated")
-    out.loc[is_ref, ["factor", "se", "ci_low", "ci_high"]] = [1.0, 0.0, 1.0, 1.0]
+def _align(values: np.ndarray, names: np.ndarray, to: np.ndarray) -> np.ndarray:
+    """``values`` (one per sorted ``names``) at their rows of sorted ``to``; NaN elsewhere."""
+    out = np.full(len(to), np.nan)
+    out[np.searchsorted(to, names)] = values
     return out
 
 
-def _bootstrap_intervals(
-    f_cell: pd.DataFrame, fit: _Fit, reps_s: list[np.ndarray], reps_r: list[np.ndarray],
-    level: float,
-) -> pd.DataFrame:  # fmt: skip
-    if not reps_s:
-        return f_cell
-    reps = np.hstack([np.vstack(reps_r), np.vstack(reps_s)])
-    alpha = (1 - level) / 2
-    with np.errstate(invalid="ignore"):
-        lo, hi = np.nanquantile(reps, [alpha, 1 - alpha], axis=0)
-        sd = np.nanstd(reps, axis=0, ddof=1)
-    out = f_cell.copy()
-    out["ci_low"], out["ci_high"] = lo, hi
-    out["se"] = np.where(np.isnan(out["se"].to_numpy(float)), sd, out["se"])
-    est = out["status"] == "estimated"
-    out.loc[~est, ["se", "ci_low", "ci_high"]] = [0.0, 1.0, 1.0]
-    return out
+_STATUS = np.array(["not estimable", "estimated", "reference"])
+_SIDES = np.array(["emigration", "immigration"])  # side 0 (s_i) and 1 (r_j), in sort order
 
 
-def _all_factors(estimated: pd.DataFrame, data: pd.DataFrame) -> pd.DataFrame:
-    """Add a 'not estimable' row for every country-side present in a cell without a factor."""
-    present = pd.concat(
-        [
-            data[[*_CELL, "destination"]]
-            .rename(columns={"destination": "country"})
-            .assign(side="immigration"),
-            data[[*_CELL, "origin"]]
-            .rename(columns={"origin": "country"})
-            .assign(side="emigration"),
-        ]
-    ).drop_duplicates()
-    keys = [*_CELL, "country", "side"]
-    out = present.merge(estimated, on=keys, how="left")
-    out["status"] = out["status"].fillna("not estimable")
-    out["n_pairs"] = out["n_pairs"].fillna(0).astype("int64")
-    cols = [*keys, "factor", "se", "ci_low", "ci_high", "n_pairs", "status"]
-    return out[cols].sort_values(keys, kind="stable").reset_index(drop=True)
+@dataclass
+class _FactorArrays:
+    """Factors of every cell x country x side (0 emigration, 1 immigration) as dense arrays."""
+
+    factor: np.ndarray
+    se: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    n_pairs: np.ndarray
+    status: np.ndarray  # index into _STATUS
+
+    @classmethod
+    def empty(cls, n_cells: int, n_countries: int) -> _FactorArrays:
+        shape = (n_cells, n_countries, 2)
+        nan = np.full(shape, np.nan)
+        return cls(nan, nan.copy(), nan.copy(), nan.copy(), np.zeros(shape, dtype=np.int64),
+                   np.zeros(shape, dtype=np.int8))  # fmt: skip
+
+    def store(self, k: int, fit: _Fit, pairs: _Pairs, ref: str, z: float, log_scale: bool,
+              reps_r: list[np.ndarray], reps_s: list[np.ndarray],
+              level: float) -> None:  # fmt: skip
+        """Factors, SEs, intervals and status of one cell's fit (bootstrap ones if given)."""
+        # Rows: destinations (r) then origins (s), as the bootstrap replicates are stacked.
+        f = np.r_[fit.r, fit.s]
+        se = np.r_[fit.se_r, fit.se_s]
+        codes: np.ndarray = np.searchsorted(pairs.names, np.r_[fit.destinations, fit.origins])
+        nd = len(fit.destinations)
+        side = np.r_[np.ones(nd, dtype=np.intp), np.zeros(len(fit.origins), dtype=np.intp)]
+        n = np.r_[np.bincount(pairs.d, minlength=len(pairs.names))[codes[:nd]],
+                  np.bincount(pairs.o, minlength=len(pairs.names))[codes[nd:]]]  # fmt: skip
+        if log_scale:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                lo, hi = f * np.exp(-z * se / f), f * np.exp(z * se / f)
+        else:
+            lo, hi = f - z * se, f + z * se
+        is_ref = (side == 1) & (np.r_[fit.destinations, fit.origins] == ref)
+        f, se = np.where(is_ref, 1.0, f), np.where(is_ref, 0.0, se)
+        lo, hi = np.where(is_ref, 1.0, lo), np.where(is_ref, 1.0, hi)
+        if reps_s:
+            reps = np.hstack([np.vstack(reps_r), np.vstack(reps_s)])
+            alpha = (1 - level) / 2
+            with np.errstate(invalid="ignore"):
+                lo, hi = np.nanquantile(reps, [alpha, 1 - alpha], axis=0)
+                sd = np.nanstd(reps, axis=0, ddof=1)
+            se = np.where(np.isnan(se), sd, se)
+            se, lo, hi = (np.where(is_ref, v, x) for v, x in ((0.0, se), (1.0, lo), (1.0, hi)))
+        self.factor[k, codes, side] = f
+        self.se[k, codes, side] = se
+        self.ci_low[k, codes, side] = lo
+        self.ci_high[k, codes, side] = hi
+        self.n_pairs[k, codes, side] = n
+        self.status[k, codes, side] = np.where(is_ref, 2, 1)
 
 
-def _harmonise(data: pd.DataFrame, factors: pd.DataFrame, method: Method, ref: str,
-               is_out: np.ndarray, both_index: pd.Index) -> pd.DataFrame:  # fmt: skip
-    keys = [*_CELL, "country"]
-    r = factors.loc[factors["side"] == "immigration", [*keys, "factor"]]
-    s = factors.loc[factors["side"] == "emigration", [*keys, "factor"]]
-    flows = data[[*KEY, "emigration", "immigration", "reported_by"]].copy()
-    flows = flows.merge(
-        s.rename(columns={"country": "origin", "factor": "s"}), on=[*_CELL, "origin"], how="left"
-    ).merge(
-        r.rename(columns={"country": "destination", "factor": "r"}),
-        on=[*_CELL, "destination"],
-        how="left",
+def _factor_table(res: _FactorArrays, codes: _Codes, data: pd.DataFrame) -> pd.DataFrame:
+    """One row per cell, country and side present in the table ('not estimable' if unfitted),
+    sorted by year, sex, age, country and side."""
+    present = np.zeros(res.status.shape, dtype=bool)
+    present[codes.cell, codes.origin, 0] = True
+    present[codes.cell, codes.destination, 1] = True
+    k, c, side = np.nonzero(present)  # row-major: the sort order of the keys
+    cells = codes.cells
+    names = pd.array(codes.names, dtype=data["origin"].dtype)
+    out = pd.DataFrame(
+        {
+            "year": cells["year"].to_numpy()[k],
+            "sex": cells["sex"].array.take(k),
+            "age": cells["age"].array.take(k),
+            "country": names.take(c),
+            "side": _SIDES[side],
+            "factor": res.factor[k, c, side],
+            "se": res.se[k, c, side],
+            "ci_low": res.ci_low[k, c, side],
+            "ci_high": res.ci_high[k, c, side],
+            "n_pairs": res.n_pairs[k, c, side],
+            "status": _STATUS[res.status[k, c, side]],
+        }
     )
-    outlier = pd.Series(False, index=data.index)
-    outlier.loc[both_index[is_out]] = True
-    flows["outlier"] = outlier.to_numpy()
+    return out.astype({"year": data["year"].dtype})
+
+
+def _harmonise(data: pd.DataFrame, codes: _Codes, res: _FactorArrays, method: Method, ref: str,
+               outlier: np.ndarray) -> pd.DataFrame:  # fmt: skip
+    flows = data[[*KEY, "emigration", "immigration", "reported_by"]].reset_index(drop=True)
+    sf = res.factor[codes.cell, codes.origin, 0]
+    rf = res.factor[codes.cell, codes.destination, 1]
+    flows["s"] = sf
+    flows["r"] = rf
+    flows["outlier"] = outlier
     i, e = flows["immigration"].to_numpy(float), flows["emigration"].to_numpy(float)
-    sf, rf = flows["s"].to_numpy(float), flows["r"].to_numpy(float)
     # A side whose factor cannot be estimated is kept unadjusted and flagged in provenance.
     adj_i = i * np.where(np.isnan(rf), 1.0, rf)
     adj_e = e * np.where(np.isnan(sf), 1.0, sf)
@@ -681,71 +792,89 @@ def _harmonise(data: pd.DataFrame, factors: pd.DataFrame, method: Method, ref: s
     flows["harmonised"] = harmonised
     only_i = has_i & ~use_both
     only_e = has_e & ~has_i
-    flows["sides"] = np.select(
-        [use_both, only_i, only_e], ["both", "immigration", "emigration"], "none"
-    )
-    flows["provenance"] = _provenance(flows, np.isnan(rf), np.isnan(sf), method, ref)
+    sides = np.select([use_both, only_i, only_e], [0, 1, 2], 3)
+    flows["sides"] = np.array(["both", "immigration", "emigration", "none"])[sides]
+    flag = sides * 8 + np.isnan(rf) * 4 + np.isnan(sf) * 2 + outlier
+    flows["provenance"] = _provenance(codes, flag, method, ref)
     return flows
 
 
-def _provenance(
-    flows: pd.DataFrame, r_nan: np.ndarray, s_nan: np.ndarray, method: Method, ref: str
-) -> pd.Series:
-    """Provenance sentences, built once per distinct (pair, sides, flags) and broadcast."""
-    parts = pd.DataFrame(
-        {
-            "origin": flows["origin"].to_numpy(),
-            "destination": flows["destination"].to_numpy(),
-            "sides": flows["sides"].to_numpy(),
-            "r_nan": r_nan,
-            "s_nan": s_nan,
-            "outlier": flows["outlier"].to_numpy(),
-        }
-    )
-    ids = parts.groupby(list(parts.columns), sort=False).ngroup().to_numpy()
-    _, first = np.unique(ids, return_index=True)
-    u = parts.iloc[first].reset_index(drop=True)
-    dest, orig = u["destination"].astype("string"), u["origin"].astype("string")
-    imm_txt = (
-        "immigration reported by "
-        + dest
-        + pd.Series(np.where(u["r_nan"], " (r not estimable: unadjusted)", " x r"), dtype="string")
-    )
-    emi_txt = (
-        "emigration reported by "
-        + orig
-        + pd.Series(np.where(u["s_nan"], " (s not estimable: unadjusted)", " x s"), dtype="string")
-    )
-    tail = f"; {method.value}, reference {ref}"
-    text = pd.Series("no side reported", index=u.index, dtype="string")
-    both, only_i, only_e = (u["sides"] == v for v in ("both", "immigration", "emigration"))
-    text[both] = ("mean of " + imm_txt + " and " + emi_txt)[both] + tail
-    text[only_i] = imm_txt[only_i] + tail
-    text[only_e] = emi_txt[only_e] + tail
-    text[u["outlier"].to_numpy()] += " (outlier: excluded from estimation)"
-    return pd.Series(text.to_numpy()[ids], index=flows.index, dtype="string")
+def _provenance_parts(flag: int, tail: str) -> tuple[str, int, str, int, str]:
+    """Template of one flag: text = p1 + name(x1) + p2 + name(x2) + p3, x 0 none, 1 origin,
+    2 destination (see :func:`_provenance`)."""
+    sides, r_nan, s_nan, outlier = flag // 8, (flag // 4) % 2, (flag // 2) % 2, flag % 2
+    r_txt = " (r not estimable: unadjusted)" if r_nan else " x r"
+    s_txt = " (s not estimable: unadjusted)" if s_nan else " x s"
+    out_txt = " (outlier: excluded from estimation)" if outlier else ""
+    end = tail + out_txt
+    if sides == 0:
+        return ("mean of immigration reported by ", 2,
+                r_txt + " and emigration reported by ", 1, s_txt + end)  # fmt: skip
+    if sides == 1:
+        return "immigration reported by ", 2, r_txt + end, 0, ""
+    if sides == 2:
+        return "emigration reported by ", 1, s_txt + end, 0, ""
+    return "no side reported" + out_txt, 0, "", 0, ""
 
 
-def _diagnostics(flows: pd.DataFrame, fits: pd.DataFrame) -> pd.DataFrame:
-    both = flows.loc[flows["reported_by"] == "both"]
-    ok = both.loc[both["s"].notna() & both["r"].notna()]
-    stats = (
-        ok.assign(
-            before=np.abs(_cc1(ok["immigration"], ok["emigration"])),
-            after=np.abs(_cc1(ok["adj_immigration"], ok["adj_emigration"])),
-        )
-        .groupby(_CELL, observed=True)
-        .agg(
-            n_adjusted=("before", "size"),
-            mean_abs_cc1_before=("before", "mean"),
-            mean_abs_cc1_after=("after", "mean"),
-        )
+def _provenance(codes: _Codes, flag: np.ndarray, method: Method, ref: str) -> pd.Series:
+    """Provenance sentences, written once per distinct (pair, flag) and broadcast in Arrow.
+
+    ``flag`` = sides * 8 + (r not estimable) * 4 + (s not estimable) * 2 + outlier, with
+    sides 0 both, 1 immigration, 2 emigration, 3 none.
+    """
+    n = len(codes.names)
+    key = (codes.origin.astype(np.int64) * n + codes.destination) * 32 + flag
+    uniq, inv = _dense_inverse(key, n * n * 32)
+    f = uniq % 32
+    pair = uniq // 32
+    # Names by code, with "" (code n) for a template slot that takes no name.
+    names = pa.array(np.append(codes.names, "").astype(object), type=pa.large_string())
+    ends = np.stack([n + np.zeros(len(uniq), dtype=np.int64), pair // n, pair % n])
+    parts = [_provenance_parts(k, f"; {method.value}, reference {ref}") for k in range(32)]
+    pieces = []
+    for j in range(5):
+        if j % 2 == 0:
+            table = pa.array([p[j] for p in parts], type=pa.large_string())
+            pieces.append(table.take(pa.array(f)))
+        else:
+            kind = np.array([p[j] for p in parts])[f]
+            pieces.append(names.take(pa.array(ends[kind, np.arange(len(uniq))])))
+    texts = pc.binary_join_element_wise(*pieces, pa.scalar("", pa.large_string()))
+    return pd.Series(pd.arrays.ArrowStringArray(texts.take(pa.array(inv))), dtype="string")
+
+
+def _diagnostics(flows: pd.DataFrame, codes: _Codes, fits: pd.DataFrame) -> pd.DataFrame:
+    """Per cell with a pair reported by both sides: counts and mean |CC1| before and after."""
+    n_cells = len(codes.cells)
+    both = np.asarray(flows["reported_by"].eq("both").fillna(False), dtype=bool)
+    ok = both & flows["s"].notna().to_numpy() & flows["r"].notna().to_numpy()
+    cell_b, cell_ok = codes.cell[both], codes.cell[ok]
+    n_both = np.bincount(cell_b, minlength=n_cells)
+    n_out = np.bincount(cell_b, flows["outlier"].to_numpy()[both], minlength=n_cells)
+    n_ok = np.bincount(cell_ok, minlength=n_cells)
+    before = np.abs(_cc1(flows["immigration"].to_numpy()[ok], flows["emigration"].to_numpy()[ok]))
+    after = np.abs(
+        _cc1(flows["adj_immigration"].to_numpy()[ok], flows["adj_emigration"].to_numpy()[ok])
     )
-    counts = both.groupby(_CELL, observed=True).agg(
-        n_both=("outlier", "size"), n_outliers=("outlier", "sum")
-    )
-    out = counts.join(stats, how="outer").reset_index().merge(fits, on=_CELL, how="left")
+    keep = np.flatnonzero(n_both > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # Means skip NaN (a pair with both sides 0 has no CC1), as a grouped mean does.
+        mean_before, mean_after = (
+            np.bincount(cell_ok, np.nan_to_num(v), minlength=n_cells)
+            / np.bincount(cell_ok, ~np.isnan(v), minlength=n_cells)
+            for v in (before, after)
+        )
+    has_ok = n_ok[keep] > 0
+    out = codes.cells.iloc[keep].reset_index(drop=True)
+    out["n_both"] = n_both[keep]
+    out["n_outliers"] = n_out[keep].astype(np.int64)
     out["n_used"] = out["n_both"] - out["n_outliers"]
+    # Cells without an adjusted pair have no statistics (NaN), as a grouped mean would give.
+    out["n_adjusted"] = n_ok[keep] if has_ok.all() else np.where(has_ok, n_ok[keep], np.nan)
+    out["mean_abs_cc1_before"] = np.where(has_ok, mean_before[keep], np.nan)
+    out["mean_abs_cc1_after"] = np.where(has_ok, mean_after[keep], np.nan)
+    out = out.assign(cell=keep).merge(fits, on="cell", how="left")
     cols = ["year", "sex", "age", "n_both", "n_used", "n_outliers", "n_adjusted",
             "mean_abs_cc1_before", "mean_abs_cc1_after", "converged", "iterations"]  # fmt: skip
     return out[cols]
