@@ -712,7 +712,7 @@ class _FactorArrays:
         # Rows: destinations (r) then origins (s), as the bootstrap replicates are stacked.
         f = np.r_[fit.r, fit.s]
         se = np.r_[fit.se_r, fit.se_s]
-        codes: np.ndarray = np.searchsorted(pairs.names, np.r_[fit.destinations, fit.origins])
+        codes = np.asarray(np.searchsorted(pairs.names, np.r_[fit.destinations, fit.origins]))
         nd = len(fit.destinations)
         side = np.r_[np.ones(nd, dtype=np.intp), np.zeros(len(fit.origins), dtype=np.intp)]
         n = np.r_[np.bincount(pairs.d, minlength=len(pairs.names))[codes[:nd]],
