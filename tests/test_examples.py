@@ -1,0 +1,148 @@
+"""The examples run: notebooks executed with nbclient, the office script in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from jupyter_client.kernelspec import find_kernel_specs
+from nbclient import NotebookClient
+
+import migdata
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+KERNEL = "python3"  # the kernel spec ipykernel installs into the venv (share/jupyter/kernels)
+NOTEBOOKS = (
+    "statistician_eurostat_mirror.ipynb",
+    "statistician_harmonise.ipynb",
+    "secretariat_validate_merge.ipynb",
+)
+FLOWS = "eurostat_mirror_flows_2010_2019.csv"
+
+
+def _execute(name: str) -> Any:
+    """Run a notebook top to bottom in the examples folder; a failing cell raises."""
+    nb = nbformat.read(EXAMPLES / name, as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=120,
+        kernel_name=KERNEL,
+        resources={"metadata": {"path": str(EXAMPLES)}},
+    )
+    client.execute()
+    return nb
+
+
+def _outputs(nb: Any) -> list[Any]:
+    return [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
+
+
+def _mimes(nb: Any) -> list[str]:
+    return [m for o in _outputs(nb) for m in o.get("data", {})]
+
+
+def _html_of(nb: Any, class_name: str) -> list[str]:
+    """HTML outputs whose plain-text form is the repr of ``class_name``."""
+    return [
+        o["data"]["text/html"]
+        for o in _outputs(nb)
+        if "text/html" in o.get("data", {})
+        and str(o["data"].get("text/plain", "")).startswith(class_name + "(")
+    ]
+
+
+def test_python3_kernel_is_found() -> None:
+    """The python3 kernel spec the notebooks name is installed where jupyter finds it."""
+    assert KERNEL in find_kernel_specs()
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebooks_are_committed_clean(name: str) -> None:
+    """Notebooks are committed without outputs, valid, and name the python3 kernel."""
+    nb = nbformat.read(EXAMPLES / name, as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata["kernelspec"]["name"] == KERNEL
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code and all(not c.outputs and c.execution_count is None for c in code)
+    assert any(c.cell_type == "markdown" for c in nb.cells)
+
+
+def test_eurostat_mirror_notebook_runs(shared_data: Any, monkeypatch: Any) -> None:
+    """The real-data notebook runs (its asserts check Italy -> Spain 2015 and the CC1 drop)."""
+    flows = shared_data.path(FLOWS)  # fails under CI=true when the data are missing
+    monkeypatch.setenv("MIGDATA_SHARED_DATA", str(flows.parent))  # the kernel inherits it
+    nb = _execute(NOTEBOOKS[0])
+    assert _mimes(nb).count("image/png") == 3  # heatmap, factors, flows
+    html = _html_of(nb, "MirrorTable") + _html_of(nb, "Reconciliation")
+    assert len(html) == 3 and all("<table" in h for h in html)
+    text = " ".join(str(o.get("text", "")) for o in _outputs(nb))
+    assert str(flows.parent) in text  # read the data from where the fixture found them
+
+
+def test_eurostat_mirror_notebook_says_where_data_are_missing(tmp_path: Path) -> None:
+    """Without the data the notebook stops at once with a message naming the file."""
+    nb = nbformat.read(EXAMPLES / NOTEBOOKS[0], as_version=4)
+    locate = next(c.source for c in nb.cells if "def shared_data" in c.source)
+    namespace: dict[str, Any] = {}
+    source = locate.replace("%matplotlib inline", "")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MIGDATA_SHARED_DATA", str(tmp_path))
+        with pytest.raises(FileNotFoundError, match=FLOWS):
+            exec(compile(source, "cell", "exec"), namespace)
+
+
+def test_harmonise_notebook_runs() -> None:
+    """The harmonisation notebook runs and shows the profile, compliance and results as HTML."""
+    nb = _execute(NOTEBOOKS[1])
+    for name in ("SourceProfile", "Compliance", "Harmonised", "Crossings"):
+        assert _html_of(nb, name), f"no HTML summary of {name}"
+
+
+def test_secretariat_notebook_runs() -> None:
+    """The secretariat notebook runs: a failing validation report and two bundles."""
+    nb = _execute(NOTEBOOKS[2])
+    reports = _html_of(nb, "ValidationReport")
+    assert len(reports) == 1 and "duplicate_key" in reports[0] and "code" in reports[0]
+    assert len(_html_of(nb, "Bundle")) == 3  # previous round, this round, settled round
+
+
+def test_national_office_script(tmp_path: Path) -> None:
+    """The office script writes the workbook, profiles and report pages, and its answers read."""
+    out = tmp_path / "office"
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "national_office_questionnaire.py"), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    workbook = out / "RWA_questionnaire_fr.xlsx"
+    for path in (
+        workbook,
+        out / "RWA-CEN-2022.yaml",
+        out / "RWA-BORDER.yaml",
+        out / "rapport" / "index.html",
+        out / "rapport" / "quality_RWA.html",
+    ):
+        assert path.is_file(), f"missing {path.relative_to(out)}"
+    answers = migdata.read_answers(workbook)
+    assert answers.country == "RWA" and answers.language == "fr"
+    assert answers.problems.empty
+    assert (answers.table["status"] == "answered").sum() > 50
+    border = migdata.SourceProfile.from_yaml((out / "RWA-BORDER.yaml").read_text("utf-8"))
+    assert (border.threshold_months, border.threshold_basis) == (12, "observed")
+    assert "report page" in done.stdout
+
+
+def test_notebook_json_is_stable() -> None:
+    """Notebooks are stored as nbformat 4 JSON with an id on every cell (no churn on save)."""
+    for name in NOTEBOOKS:
+        raw = json.loads((EXAMPLES / name).read_text("utf-8"))
+        assert raw["nbformat"] == 4 and raw["nbformat_minor"] >= 5
+        assert all("id" in cell for cell in raw["cells"])
