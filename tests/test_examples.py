@@ -1,21 +1,28 @@
-"""The examples run: notebooks executed with nbclient, the office script in a subprocess."""
+"""The examples run: notebooks executed with nbclient, the office script in a subprocess.
+
+All examples are started at once in one module fixture: each spends most of its time in its
+own kernel or process, so running them together takes about the time of the slowest.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
+from conftest import SHARED_DATA
 from jupyter_client.kernelspec import find_kernel_specs
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 import migdata
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+SCRIPT = EXAMPLES / "national_office_questionnaire.py"
 KERNEL = "python3"  # the kernel spec ipykernel installs into the venv (share/jupyter/kernels)
 NOTEBOOKS = (
     "statistician_eurostat_mirror.ipynb",
@@ -25,17 +32,51 @@ NOTEBOOKS = (
 FLOWS = "eurostat_mirror_flows_2010_2019.csv"
 
 
-def _execute(name: str) -> Any:
-    """Run a notebook top to bottom in the examples folder; a failing cell raises."""
+async def _notebook(name: str) -> Any:
+    """Run a notebook top to bottom in the examples folder; the error of a failing cell."""
     nb = nbformat.read(EXAMPLES / name, as_version=4)
     client = NotebookClient(
-        nb,
-        timeout=120,
-        kernel_name=KERNEL,
-        resources={"metadata": {"path": str(EXAMPLES)}},
+        nb, timeout=120, kernel_name=KERNEL, resources={"metadata": {"path": str(EXAMPLES)}}
     )
-    client.execute()
+    try:
+        await client.async_execute()
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as err:
+        return err  # reported by the notebook's own test
     return nb
+
+
+async def _all(names: list[str], office: Path) -> dict[str, Any]:
+    script = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(SCRIPT),
+        str(office),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    *notebooks, (stdout, stderr) = await asyncio.gather(
+        *(_notebook(n) for n in names), asyncio.wait_for(script.communicate(), 180)
+    )
+    runs = dict(zip(names, notebooks, strict=True))
+    runs["script"] = (script.returncode, stdout.decode(), stderr.decode(), office)
+    return runs
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Every example executed once, concurrently; the real-data notebook only with its data."""
+    names = [n for n in NOTEBOOKS if n != NOTEBOOKS[0] or (SHARED_DATA / FLOWS).is_file()]
+    office = tmp_path_factory.mktemp("examples") / "office"
+    with pytest.MonkeyPatch.context() as mp:
+        # The kernels inherit the environment: the notebook reads the data the tests use.
+        mp.setenv("MIGDATA_SHARED_DATA", str(SHARED_DATA))
+        return asyncio.run(_all(names, office))
+
+
+def _result(runs: dict[str, Any], name: str) -> Any:
+    result = runs[name]
+    if isinstance(result, Exception):
+        pytest.fail(f"{name} failed:\n{result}")
+    return result
 
 
 def _outputs(nb: Any) -> list[Any]:
@@ -72,11 +113,10 @@ def test_notebooks_are_committed_clean(name: str) -> None:
     assert any(c.cell_type == "markdown" for c in nb.cells)
 
 
-def test_eurostat_mirror_notebook_runs(shared_data: Any, monkeypatch: Any) -> None:
+def test_eurostat_mirror_notebook_runs(shared_data: Any, runs: dict[str, Any]) -> None:
     """The real-data notebook runs (its asserts check Italy -> Spain 2015 and the CC1 drop)."""
     flows = shared_data.path(FLOWS)  # fails under CI=true when the data are missing
-    monkeypatch.setenv("MIGDATA_SHARED_DATA", str(flows.parent))  # the kernel inherits it
-    nb = _execute(NOTEBOOKS[0])
+    nb = _result(runs, NOTEBOOKS[0])
     assert _mimes(nb).count("image/png") == 3  # heatmap, factors, flows
     html = _html_of(nb, "MirrorTable") + _html_of(nb, "Reconciliation")
     assert len(html) == 3 and all("<table" in h for h in html)
@@ -96,32 +136,25 @@ def test_eurostat_mirror_notebook_says_where_data_are_missing(tmp_path: Path) ->
             exec(compile(source, "cell", "exec"), namespace)
 
 
-def test_harmonise_notebook_runs() -> None:
+def test_harmonise_notebook_runs(runs: dict[str, Any]) -> None:
     """The harmonisation notebook runs and shows the profile, compliance and results as HTML."""
-    nb = _execute(NOTEBOOKS[1])
+    nb = _result(runs, NOTEBOOKS[1])
     for name in ("SourceProfile", "Compliance", "Harmonised", "Crossings"):
         assert _html_of(nb, name), f"no HTML summary of {name}"
 
 
-def test_secretariat_notebook_runs() -> None:
-    """The secretariat notebook runs: a failing validation report and two bundles."""
-    nb = _execute(NOTEBOOKS[2])
+def test_secretariat_notebook_runs(runs: dict[str, Any]) -> None:
+    """The secretariat notebook runs: a failing validation report and three bundles."""
+    nb = _result(runs, NOTEBOOKS[2])
     reports = _html_of(nb, "ValidationReport")
     assert len(reports) == 1 and "duplicate_key" in reports[0] and "code" in reports[0]
     assert len(_html_of(nb, "Bundle")) == 3  # previous round, this round, settled round
 
 
-def test_national_office_script(tmp_path: Path) -> None:
+def test_national_office_script(runs: dict[str, Any]) -> None:
     """The office script writes the workbook, profiles and report pages, and its answers read."""
-    out = tmp_path / "office"
-    done = subprocess.run(
-        [sys.executable, str(EXAMPLES / "national_office_questionnaire.py"), str(out)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    returncode, stdout, stderr, out = runs["script"]
+    assert returncode == 0, stderr
     workbook = out / "RWA_questionnaire_fr.xlsx"
     for path in (
         workbook,
@@ -137,7 +170,7 @@ def test_national_office_script(tmp_path: Path) -> None:
     assert (answers.table["status"] == "answered").sum() > 50
     border = migdata.SourceProfile.from_yaml((out / "RWA-BORDER.yaml").read_text("utf-8"))
     assert (border.threshold_months, border.threshold_basis) == (12, "observed")
-    assert "report page" in done.stdout
+    assert "report page" in stdout
 
 
 def test_notebook_json_is_stable() -> None:
