@@ -13,10 +13,11 @@ import html
 import math
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache, partial
+from functools import cache, lru_cache, partial
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,10 @@ from migdata.questionnaire._layout import (
 )
 
 __all__ = ["Answers", "parse_duration", "read_answers"]
+
+# The same labels, question texts and help texts come back on every row of every workbook:
+# each distinct text is folded once (typed: 1, 1.0 and True are different cells).
+_norm = lru_cache(maxsize=1 << 16, typed=True)(normalise)
 
 TABLE_COLUMNS = [
     "country",
@@ -121,9 +126,9 @@ def _special_index() -> dict[str, str]:
     out = {}
     for code in ("na", "dk"):
         for text in lab["special"][code].values():
-            out[normalise(text)] = code
+            out[_norm(text)] = code
         for text in lab["special_aliases"][code]:
-            out[normalise(text)] = code
+            out[_norm(text)] = code
     return out
 
 
@@ -132,8 +137,8 @@ def _yes_no_index() -> dict[str, bool]:
     out = {"x": True, "1": True, "true": True, "✓": True, "0": False, "false": False}
     for opt in bank.labels()["option_sets"]["yes_no"]:
         for lang in bank.LANGUAGES:
-            out[normalise(opt[lang])] = opt["code"] == "yes"
-        out[normalise(opt["code"])] = opt["code"] == "yes"
+            out[_norm(opt[lang])] = opt["code"] == "yes"
+        out[_norm(opt["code"])] = opt["code"] == "yes"
     return out
 
 
@@ -142,19 +147,19 @@ def _option_index(item_id: str) -> dict[str, str]:
     it = bank.get_item(item_id)
     out: dict[str, str] = {}
     for opt in it.options:
-        out[normalise(opt.code)] = opt.code
+        out[_norm(opt.code)] = opt.code
         for text in opt.labels.values():
-            out.setdefault(normalise(text), opt.code)
+            out.setdefault(_norm(text), opt.code)
     return out
 
 
 @cache
 def _duration_words() -> tuple[dict[str, float], dict[str, float], set[str], set[str]]:
     lab = bank.labels()
-    units = {normalise(w): float(k) for k, words in lab["duration_units"].items() for w in words}
-    numbers = {normalise(w): float(k) for k, words in lab["number_words"].items() for w in words}
-    permanent = {normalise(w) for w in lab["permanent_words"]}
-    none = {normalise(w) for w in lab["no_minimum_words"]}
+    units = {_norm(w): float(k) for k, words in lab["duration_units"].items() for w in words}
+    numbers = {_norm(w): float(k) for k, words in lab["number_words"].items() for w in words}
+    permanent = {_norm(w) for w in lab["permanent_words"]}
+    none = {_norm(w) for w in lab["no_minimum_words"]}
     return units, numbers, permanent, none
 
 
@@ -195,7 +200,7 @@ def parse_duration(text: Any) -> float | None:
     if direct is not None:
         return direct
     units, numbers, permanent, none = _duration_words()
-    norm = normalise(raw)
+    norm = _norm(raw)
     if norm in permanent:
         return 60.0
     if norm in none:
@@ -205,7 +210,7 @@ def parse_duration(text: Any) -> float | None:
         if tok[0].isdigit():
             tokens.append(tok.replace(",", "."))
         else:
-            tokens.extend(normalise(tok).split())
+            tokens.extend(_norm(tok).split())
     # Multi-word number words ("dix huit", "اثنا عشر") become one number token.
     joined = " ".join(tokens)
     for phrase in sorted((w for w in numbers if " " in w), key=len, reverse=True):
@@ -278,13 +283,13 @@ def parse_answer(it: bank.Item, raw: Any) -> _Parsed:
             "missing", problem="a formula in an answer cell is not evaluated; type the value"
         )
     if isinstance(raw, str):
-        special = _special_index().get(normalise(raw))
+        special = _special_index().get(_norm(raw))
         if special:
             return _Parsed("not_applicable" if special == "na" else "dont_know")
     if it.type == "choice":
         if isinstance(raw, bool) and {o.code for o in it.options} >= {"yes", "no"}:
             return _Parsed("answered", "yes" if raw else "no")
-        code = _option_index(it.id).get(normalise(_raw_text(raw)))
+        code = _option_index(it.id).get(_norm(_raw_text(raw)))
         if code is None:
             labels = ", ".join(repr(o.labels["en"]) for o in it.options)
             return _Parsed(
@@ -328,7 +333,7 @@ def parse_answer(it: bank.Item, raw: Any) -> _Parsed:
 
 def _parse_multiple(it: bank.Item, text: str) -> list[str] | None:
     index = _option_index(it.id)
-    whole = index.get(normalise(text))
+    whole = index.get(_norm(text))
     if whole:
         return [whole]
     for sep in (";", ",", "\n"):
@@ -337,7 +342,7 @@ def _parse_multiple(it: bank.Item, text: str) -> list[str] | None:
             break
     else:
         parts = text.split()  # ODK/Kobo export: codes separated by spaces
-    codes = [index.get(normalise(p)) for p in parts]
+    codes = [index.get(_norm(p)) for p in parts]
     if not parts or any(c is None for c in codes):
         return None
     chosen = set(codes)
@@ -527,7 +532,7 @@ def _from_option_rows(it: bank.Item, module: str, sid: str, col: _Collected) -> 
             )
             continue
         raw = cell.raw
-        yes = raw if isinstance(raw, bool) else _yes_no_index().get(normalise(_raw_text(raw)))
+        yes = raw if isinstance(raw, bool) else _yes_no_index().get(_norm(_raw_text(raw)))
         if yes is None:
             col.problem(
                 cell.sheet,
@@ -554,17 +559,17 @@ def _text_index() -> dict[str, str]:
     out: dict[str, str] = {}
     for it in bank.all_items():
         for text in it.text.values():
-            out.setdefault(normalise(text), it.id)
+            out.setdefault(_norm(text), it.id)
     return out
 
 
 @cache
 def _header_words() -> dict[str, str]:
     ui = bank.labels()["ui"]
-    out = {normalise(KEY_HEADER): "key"}
+    out = {_norm(KEY_HEADER): "key"}
     for col in ("id", "question", "help", "answer", "expected", "comment"):
         for text in ui[f"col_{col}"].values():
-            out[normalise(text)] = col
+            out[_norm(text)] = col
     return out
 
 
@@ -574,9 +579,8 @@ def _col_letter(i: int) -> str:
     return str(get_column_letter(i + 1))
 
 
-def _open_workbook(path: Path) -> Any:
-    import openpyxl
-
+def _check_workbook_file(path: Path) -> None:
+    """Refuse, before any parsing, what cannot be a questionnaire workbook."""
     size = path.stat().st_size
     if size > MAX_BYTES:
         raise InputError(
@@ -597,6 +601,11 @@ def _open_workbook(path: Path) -> Any:
             "questionnaire workbook or a CSV export",
             file=str(path),
         )
+
+
+def _load_openpyxl(path: Path) -> Any:
+    import openpyxl
+
     try:
         # read_only streams the sheets (bounded memory on huge files); data_only=False keeps
         # formulas as text so they are reported, never evaluated.
@@ -609,23 +618,89 @@ def _open_workbook(path: Path) -> Any:
         ) from None
 
 
-def _rows(ws: Any, sheet: str, path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    for n, values in enumerate(ws.iter_rows(values_only=True), start=1):
-        if n > MAX_ROWS:
+def _formula_text(value: Any) -> Any:
+    """openpyxl's array and data-table formula objects as formula text, like other formulas."""
+    kind = type(value).__name__
+    if kind == "ArrayFormula":
+        return str(value.text)
+    if kind == "DataTableFormula":
+        args = ",".join(a for a in (value.r1, value.r2) if a)
+        return f"=TABLE({args})"
+    return value
+
+
+class _Book:
+    """Rows of the sheets of a workbook: read from its XML parts, by openpyxl when needed.
+
+    The XML reader (:mod:`._xlsx_reader`) gives the values openpyxl's read-only mode gives,
+    about ten times faster; anything it does not expect (a damaged part, an unusual
+    structure) sends that workbook or sheet to openpyxl, whose errors become InputErrors.
+    """
+
+    def __init__(self, path: Path) -> None:
+        from migdata.questionnaire._xlsx_reader import Unsupported, XlsxBook
+
+        self.path = path
+        self._wb: Any = None
+        self._fast: XlsxBook | None = None
+        self._unsupported = Unsupported
+        try:
+            self._fast = XlsxBook(path)
+            self.sheetnames: list[str] = list(self._fast.sheetnames)
+        except Unsupported:
+            self._wb = _load_openpyxl(path)
+            self.sheetnames = list(self._wb.sheetnames)
+
+    def rows(self, sheet: str) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        """(row number, values) from row 1; InputError past :data:`MAX_ROWS` rows."""
+        values: Iterable[tuple[Any, ...]] | None = None
+        if self._fast is not None:
+            try:
+                # Read into a list (at most one row too many) so that a surprise half-way
+                # can still go to openpyxl.
+                values = list(islice(self._fast.iter_rows(sheet), MAX_ROWS + 1))
+            except self._unsupported:
+                values = None
+        for n, row in enumerate(values if values is not None else self._slow(sheet), start=1):
+            if n > MAX_ROWS:
+                raise InputError(
+                    f"more than {MAX_ROWS} rows: not a questionnaire sheet (the largest has "
+                    "about 200)",
+                    file=str(self.path),
+                    sheet=sheet,
+                )
+            yield n, row
+
+    def _slow(self, sheet: str) -> Iterator[tuple[Any, ...]]:
+        if self._wb is None:
+            self._wb = _load_openpyxl(self.path)
+        try:
+            ws = self._wb[sheet]
+            if not hasattr(ws, "iter_rows"):
+                return  # a chart sheet
+            for row in ws.iter_rows(values_only=True):
+                yield tuple(_formula_text(v) for v in row)
+        except Exception as err:  # openpyxl's parser errors, from deep inside
             raise InputError(
-                f"more than {MAX_ROWS} rows: not a questionnaire sheet (the largest has about 200)",
-                file=str(path),
+                f"the sheet cannot be read ({type(err).__name__}: {err}); it may be damaged: "
+                "open and save the workbook again in Excel",
+                file=str(self.path),
                 sheet=sheet,
-            )
-        yield n, values
+            ) from None
+
+    def close(self) -> None:
+        if self._fast is not None:
+            self._fast.close()
+        if self._wb is not None:
+            self._wb.close()
 
 
-def _read_meta(wb: Any, path: Path) -> tuple[dict[str, str], dict[str, tuple[str, int]]]:
+def _read_meta(book: _Book) -> tuple[dict[str, str], dict[str, tuple[str, int]]]:
     info: dict[str, str] = {}
     keys: dict[str, tuple[str, int]] = {}
-    if META_SHEET not in wb.sheetnames:
+    if META_SHEET not in book.sheetnames:
         return info, keys
-    for _, row in _rows(wb[META_SHEET], META_SHEET, path):
+    for _, row in book.rows(META_SHEET):
         if not row or row[0] is None:
             continue
         if len(row) >= 3 and row[2] is not None and isinstance(row[1], int | float):
@@ -666,24 +741,25 @@ def _check_version(found: str, path: Path, col: _Collected) -> None:
 
 
 def _read_xlsx(path: Path) -> Answers:
-    wb = _open_workbook(path)
+    _check_workbook_file(path)
+    book = _Book(path)
     try:
         col = _Collected()
-        info, _meta_keys = _read_meta(wb, path)
+        info, _meta_keys = _read_meta(book)
         _check_version(info.get("bank_version", ""), path, col)
         country = info.get("country", "")
         language = info.get("language", "")
-        for sheet in wb.sheetnames:
+        for sheet in book.sheetnames:
             if sheet in (META_SHEET, LISTS_SHEET):
                 continue
             module = sheet.strip().upper()
             if module not in bank.MODULES:
                 if not country:
-                    country = _country_from_instructions(wb[sheet], sheet, path) or country
+                    country = _country_from_instructions(book, sheet) or country
                 continue  # instructions and extra sheets carry no answers
-            _read_module_sheet(wb[sheet], sheet, module, path, col)
+            _read_module_sheet(book, sheet, module, col)
     finally:
-        wb.close()
+        book.close()
     if not country:
         col.problem("", "", "", "", "the workbook does not say which country answered")
     if not language:
@@ -693,28 +769,27 @@ def _read_xlsx(path: Path) -> Answers:
     return Answers(country, language, table, problems, info.get("bank_version", ""), str(path))
 
 
-def _country_from_instructions(ws: Any, sheet: str, path: Path) -> str | None:
-    names = {normalise(t) for t in bank.labels()["ui"]["country"].values()}
-    for _, row in _rows(ws, sheet, path):
-        if len(row) >= 2 and row[0] is not None and normalise(row[0]) in names and row[1]:
+def _country_from_instructions(book: _Book, sheet: str) -> str | None:
+    names = {_norm(t) for t in bank.labels()["ui"]["country"].values()}
+    for _, row in book.rows(sheet):
+        if len(row) >= 2 and row[0] is not None and _norm(row[0]) in names and row[1]:
             return str(row[1]).strip().upper()
     return None
 
 
-def _read_module_sheet(ws: Any, sheet: str, module: str, path: Path, col: _Collected) -> None:
+def _read_module_sheet(book: _Book, sheet: str, module: str, col: _Collected) -> None:
     cols = {"id": 0, "question": 1, "answer": 3, "comment": 5, "key": 6}
     words = _header_words()
     current_source = ""
     last_multiple: str | None = None
     col.sources.setdefault(module, [])
-    for r, row in _rows(ws, sheet, path):
+    for r, row in book.rows(sheet):
         cells = list(row)
         # The header row tells where the columns are (an office may have inserted one).
-        found = {
-            words[normalise(v)]: j
-            for j, v in enumerate(cells)
-            if isinstance(v, str) and normalise(v) in words
-        }
+        found: dict[str, int] = {}
+        for j, v in enumerate(cells):
+            if isinstance(v, str) and (word := words.get(_norm(v))):
+                found[word] = j
         if "answer" in found and ("question" in found or "key" in found):
             cols.update(found)
             continue
@@ -804,7 +879,7 @@ def _match_row(
     if isinstance(id_text, str) and id_text.strip() in _known_ids():
         item_id = id_text.strip()
     elif question is not None:
-        item_id = _text_index().get(normalise(question))
+        item_id = _text_index().get(_norm(question))
     if item_id is not None:
         it = bank.get_item(item_id)
         if it.module not in (module, "COM"):
@@ -812,7 +887,7 @@ def _match_row(
         return make_key(module, source if it.per_source else "", item_id)
     if not isinstance(question, str):
         return None
-    label = normalise(question.lstrip(" •"))
+    label = _norm(question.lstrip(" •"))
     if last_multiple:
         km = KEY_RE.match(last_multiple)
         assert km is not None
