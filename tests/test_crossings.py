@@ -625,3 +625,74 @@ def test_configurable_threshold_and_window() -> None:
     assert t["outcome"].tolist() == ["reached", "reached"]
     t = classify(frame)
     assert t["outcome"].tolist() == ["failed", "reached"]
+
+
+def test_harmonised_by_partner_country_per_measure() -> None:
+    """A partner column becomes PREV_RES for immigrants and NEXT_RES for emigrants."""
+    frame = moves_of(("a", "2015-01-01", "A"), ("a", "2016-02-05", "D"))
+    frame["partner"] = ["Kenya", "Tanzania"]
+    res = classify_crossings(frame, data_start="2010-01-01", obs_end="2020-01-01")
+    flows = tabulate_crossings(res, by=("year", "partner"))
+    h = crossing_flows_to_harmonised(
+        flows,
+        ref_area="UGA",
+        counterpart="partner",
+        counterpart_type={"imm": "prev_res", "EMI": "NEXT_RES"},  # any case
+    )
+    harmonised_schema().validate(h)
+    assert len(h) == len(flows)
+    got = h[["measure", "time_period", "counterpart_area", "counterpart_type", "obs_value"]]
+    assert sorted(got.values.tolist()) == [
+        ["EMI", "2016", "TZA", "NEXT_RES", 1.0],
+        ["IMM", "2015", "KEN", "PREV_RES", 1.0],
+    ]
+
+
+def test_harmonised_counterpart_single_type_and_default() -> None:
+    """One code types every row; the citizenship column still defaults to CITIZENSHIP."""
+    flows = pd.DataFrame(
+        {
+            "year": [2016, 2016],
+            "citizenship": ["KEN", "RWA"],
+            "birth": ["RWA", "Congo-Kinshasa"],
+            "measure": ["IMM", "EMI"],
+            "value": [3, 2],
+        }
+    )
+    h = crossing_flows_to_harmonised(
+        flows, ref_area="UGA", counterpart="birth", counterpart_type="birth"
+    )
+    assert h["counterpart_type"].tolist() == ["BIRTH", "BIRTH"]
+    assert h["counterpart_area"].tolist() == ["RWA", "COD"]
+    default = crossing_flows_to_harmonised(flows, ref_area="UGA")
+    assert default["counterpart_type"].tolist() == ["CITIZENSHIP", "CITIZENSHIP"]
+    assert default["counterpart_area"].tolist() == ["KEN", "RWA"]
+    no_breakdown = crossing_flows_to_harmonised(flows.drop(columns="citizenship"), ref_area="UGA")
+    assert no_breakdown["counterpart_area"].tolist() == ["_T", "_T"]
+
+
+def test_harmonised_counterpart_errors() -> None:
+    """Untyped, unknown or incomplete counterpart types and a missing column are refused."""
+    flows = pd.DataFrame(
+        {
+            "year": [2016, 2016],
+            "partner": ["KEN", "RWA"],
+            "measure": ["IMM", "EMI"],
+            "value": [1, 2],
+        }
+    )
+    with pytest.raises(ConfigurationError, match="say what the column 'partner' holds"):
+        crossing_flows_to_harmonised(flows, ref_area="UGA", counterpart="partner")
+    with pytest.raises(ConfigurationError, match="no type for EMI"):
+        crossing_flows_to_harmonised(
+            flows, ref_area="UGA", counterpart="partner", counterpart_type={"IMM": "PREV_RES"}
+        )
+    with pytest.raises(ConfigurationError, match="got 'PARTNER'"):
+        crossing_flows_to_harmonised(
+            flows, ref_area="UGA", counterpart="partner", counterpart_type="PARTNER"
+        )
+    with pytest.raises(InputError, match="counterpart column 'next_country'") as info:
+        crossing_flows_to_harmonised(
+            flows, ref_area="UGA", counterpart="next_country", counterpart_type="NEXT_RES"
+        )
+    assert info.value.column == "next_country"

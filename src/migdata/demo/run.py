@@ -333,13 +333,15 @@ def _crossing_flows(crossings: Any, profile: Any, years: tuple[int, ...]) -> pd.
     flows = pd.concat([flows, totals], ignore_index=True)
     c = migdata.compliance(profile, TARGET, measure="IMM")
     out = crossing_flows_to_harmonised(
-        flows.rename(columns={"partner": "citizenship"}),
+        flows,
         ref_area=profile.country,
         source_id=profile.source_id,
         target=TARGET,
         compliance=str(c.cls),
+        # The partner is where a crossing came from (arrivals) or went to (departures).
+        counterpart="partner",
+        counterpart_type={"IMM": "PREV_RES", "EMI": "NEXT_RES"},
     )
-    out["counterpart_type"] = out["measure"].map({"IMM": "PREV_RES", "EMI": "NEXT_RES"})
     out["provenance"] = (
         f"{profile.source_id}: linked entry/exit records classified by the 12/16 outcome "
         "rule (365 of 487 days observed in or out of the country)"

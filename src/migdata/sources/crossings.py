@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
@@ -21,7 +21,7 @@ import pandas as pd
 
 from migdata._resources import data_path
 from migdata.errors import ConfigurationError, InputError
-from migdata.harmonised import AGE_PATTERN, HARMONISED_COLUMNS, TARGETS
+from migdata.harmonised import AGE_PATTERN, COUNTERPART_TYPES, HARMONISED_COLUMNS, TARGETS
 from migdata.sources._crossings_kernel import (
     OUTCOMES,
     UNKNOWN,
@@ -881,6 +881,45 @@ def tabulate_crossings(
     return grouped
 
 
+def _counterpart_types(
+    counterpart: str, counterpart_type: str | Mapping[str, str] | None, measure: pd.Series
+) -> np.ndarray:
+    """The ``counterpart_type`` of every row: one code, or one code per measure."""
+
+    def code(value: Any, what: str) -> str:
+        text = str(getattr(value, "value", value)).strip().upper()
+        if text not in COUNTERPART_TYPES:
+            raise ConfigurationError(
+                f"{what}: expected one of {', '.join(COUNTERPART_TYPES)}, got {value!r}"
+            )
+        return text
+
+    if counterpart_type is None:
+        if counterpart != "citizenship":
+            # Never guess what a column holds: a partner country is a previous residence
+            # for immigrants but a next residence for emigrants.
+            raise ConfigurationError(
+                f"counterpart_type: say what the column {counterpart!r} holds, e.g. 'BIRTH' "
+                "or {'IMM': 'PREV_RES', 'EMI': 'NEXT_RES'}; got None (only the "
+                "'citizenship' column defaults to CITIZENSHIP)"
+            )
+        counterpart_type = "CITIZENSHIP"
+    if not isinstance(counterpart_type, Mapping):
+        return np.full(len(measure), code(counterpart_type, "counterpart_type"), dtype=object)
+    by_measure = {
+        str(k).strip().upper(): code(v, f"counterpart_type[{k!r}]")
+        for k, v in counterpart_type.items()
+    }
+    measures = measure.astype("string").str.strip().str.upper().reset_index(drop=True)
+    missing = sorted(set(measures.dropna().unique()) - set(by_measure))
+    if missing:
+        raise ConfigurationError(
+            f"counterpart_type: expected a type for every measure in the flows; no type for "
+            f"{', '.join(missing)} (the mapping gives {', '.join(by_measure) or 'none'})"
+        )
+    return measures.map(by_measure).to_numpy(dtype=object)
+
+
 def crossing_flows_to_harmonised(
     flows: pd.DataFrame,
     *,
@@ -888,12 +927,15 @@ def crossing_flows_to_harmonised(
     source_id: str | None = None,
     target: str = "UN1998",
     compliance: str | None = None,
+    counterpart: str = "citizenship",
+    counterpart_type: str | Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Flows from :func:`tabulate_crossings` in the harmonised table shape.
 
-    ``measure`` IMM/EMI, ``counterpart_type`` CITIZENSHIP (``counterpart_area`` resolved
-    to ISO alpha-3 through :func:`migdata.countries.resolve`, ``_U`` when missing or
-    unresolved, ``_T`` when the flows have no citizenship breakdown), ``sex`` M/F/_U
+    ``measure`` IMM/EMI; ``counterpart_area`` the ``counterpart`` column (citizenship by
+    default) resolved to ISO alpha-3 through :func:`migdata.countries.resolve`, ``_U`` when
+    missing or unresolved, ``_T`` when the flows have no citizenship breakdown;
+    ``counterpart_type`` what that column holds (CITIZENSHIP by default); ``sex`` M/F/_U
     (``_T`` without a sex breakdown), ``age`` an SDMX band (``15-19`` -> ``Y15T19``,
     ``65+`` -> ``Y_GE65``; ``_T`` without an age breakdown), ``time_period`` the year,
     ``obs_status`` P for provisional cells.
@@ -910,10 +952,27 @@ def crossing_flows_to_harmonised(
         Target definition the rule serves (default UN1998: 12 months of observed stay).
     compliance
         Compliance class to write, when known (see the compliance functions).
+    counterpart
+        Column of ``flows`` holding the counterpart country. The default ``"citizenship"``
+        may be absent (no breakdown: ``_T``); any other named column must be present.
+    counterpart_type
+        What the counterpart column holds, a code of
+        :data:`migdata.harmonised.COUNTERPART_TYPES` (any case): one code for every row
+        (``"BIRTH"``), or a mapping by measure, e.g. ``{"IMM": "PREV_RES", "EMI":
+        "NEXT_RES"}`` for the country a crossing came from or went to (a previous residence
+        for immigrants, the next one for emigrants). Default: ``"CITIZENSHIP"`` for the
+        ``citizenship`` column; required for any other column.
 
     Returns
     -------
     DataFrame with :data:`migdata.harmonised.HARMONISED_COLUMNS`.
+
+    Raises
+    ------
+    InputError
+        No ``year`` column, or the named ``counterpart`` column is missing.
+    ConfigurationError
+        Unknown target, ref_area or counterpart type; no type for a measure in the flows.
 
     Examples
     --------
@@ -925,6 +984,17 @@ def crossing_flows_to_harmonised(
     ['IMM', 'KEN', 'Y25T29', 'P']
     >>> float(h.loc[0, "obs_value"])
     3.0
+
+    Flows by the country a crossing came from or went to (``tabulate_crossings(res,
+    by=("year", "partner"))`` with a ``partner`` column in the movements):
+
+    >>> by_partner = pd.DataFrame({"year": [2016, 2016], "partner": ["KEN", "Tanzania"],
+    ...                            "measure": ["IMM", "EMI"], "value": [3, 2]})
+    >>> h = crossing_flows_to_harmonised(
+    ...     by_partner, ref_area="UGA", counterpart="partner",
+    ...     counterpart_type={"IMM": "PREV_RES", "EMI": "NEXT_RES"})
+    >>> h[["measure", "counterpart_area", "counterpart_type"]].values.tolist()
+    [['IMM', 'KEN', 'PREV_RES'], ['EMI', 'TZA', 'NEXT_RES']]
     """
     from migdata.countries import resolve  # lazy: the resolver loads its tables on use
 
@@ -935,13 +1005,20 @@ def crossing_flows_to_harmonised(
     area = resolve(ref_area)
     if area is None or pd.isna(area):
         raise ConfigurationError(f"ref_area: expected a country, got {ref_area!r}")
+    if counterpart not in flows.columns and counterpart != "citizenship":
+        raise InputError(
+            f"expected the counterpart column {counterpart!r} in the flows (tabulate by it); "
+            f"got columns {', '.join(map(str, flows.columns))}",
+            column=counterpart,
+        )
+    types = _counterpart_types(counterpart, counterpart_type, flows["measure"])
     n = len(flows)
-    if "citizenship" in flows.columns:
-        cit = flows["citizenship"]
+    if counterpart in flows.columns:
+        cit = flows[counterpart]
         resolved = pd.Series(resolve(cit.astype("string").reset_index(drop=True)), dtype="string")
-        counterpart = resolved.fillna("_U").to_numpy(dtype=object)
+        areas = resolved.fillna("_U").to_numpy(dtype=object)
     else:
-        counterpart = np.full(n, "_T", dtype=object)
+        areas = np.full(n, "_T", dtype=object)
     sex = (
         flows["sex"].map(_sex_code).to_numpy(dtype=object)
         if "sex" in flows.columns
@@ -962,8 +1039,8 @@ def crossing_flows_to_harmonised(
         {
             "measure": flows["measure"].to_numpy(dtype=object),
             "ref_area": area,
-            "counterpart_area": counterpart,
-            "counterpart_type": "CITIZENSHIP",
+            "counterpart_area": areas,
+            "counterpart_type": types,
             "sex": sex,
             "age": age,
             "time_period": flows["year"].astype("Int64").astype("string").to_numpy(dtype=object),
