@@ -96,11 +96,25 @@ class Bundle:
         n_keys = (
             len(self.conflicts[_key(self.table)].drop_duplicates()) if len(self.conflicts) else 0
         )
+        # Per file and a member x (dataflow, year) matrix: a long coverage list cut at 20
+        # rows would hide most members.
+        files = pd.DataFrame({"file": list(self.reports)})
+        files["validation problems"] = [len(r) for r in self.reports.values()]
+        for column, frame in (("rows left out", self.rejected), ("in conflict", self.conflicts)):
+            counts = frame["file"].value_counts() if "file" in frame else pd.Series(dtype=int)
+            files[column] = files["file"].map(counts).fillna(0).astype(int)
+        matrix = self.coverage_matrix()
+        coverage = (
+            "<p>Observations by member, dataflow and year:</p>"
+            + matrix.astype(int).to_html(border=0)
+            if len(matrix)
+            else "<p>No observations.</p>"
+        )
         return (
             f"<b>Regional bundle</b>: {len(self.table):,} observations from "
             f"{len(self.reports)} file(s); {n_keys:,} conflicting key(s), "
             f"{len(self.revisions):,} revision(s), {len(self.rejected):,} rejected row(s)"
-            f"<ul>{notes}</ul>" + self.coverage.head(20).to_html(index=False)
+            f"<ul>{notes}</ul>" + files.to_html(index=False, border=0) + coverage
         )
 
 

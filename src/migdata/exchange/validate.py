@@ -96,10 +96,13 @@ class ValidationReport:
             f"<tr><td>{html.escape(str(k))}</td><td>{v:,}</td></tr>"
             for k, v in self.summary().items()
         )
+        shown = "" if len(self) <= 20 else f" (first 20 of {len(self):,})"
+        row = "line in the file (header = line 1)" if self.file else "position in the table"
         return (
             f"<b>{name}</b>: {len(self):,} problem(s) in {self.rows_checked:,} rows"
-            f"<table><tr><th>rule</th><th>problems</th></tr>{counts}</table>"
-            + self.frame.head(20).to_html(index=False)
+            f"<p>Problems by rule:</p><table><tr><th>rule</th><th>problems</th></tr>{counts}"
+            f"</table><p>Problems{shown}; row = {row}:</p>"
+            + self.frame.head(20).to_html(index=False, border=0)
         )
 
 
