@@ -148,7 +148,10 @@ def test_secretariat_notebook_runs(runs: dict[str, Any]) -> None:
     nb = _result(runs, NOTEBOOKS[2])
     reports = _html_of(nb, "ValidationReport")
     assert len(reports) == 1 and "duplicate_key" in reports[0] and "code" in reports[0]
-    assert len(_html_of(nb, "Bundle")) == 3  # previous round, this round, settled round
+    bundles = _html_of(nb, "Bundle")
+    assert len(bundles) == 3  # previous round, this round, settled round
+    members = ("COD", "EGY", "KEN", "MWI", "RWA", "UGA", "ZMB")
+    assert all(m in b for b in bundles for m in members)  # coverage of every member shown
 
 
 def test_national_office_script(runs: dict[str, Any]) -> None:
