@@ -1,11 +1,13 @@
-"""Vectorised kernel of the 12/16 outcome rule over person-sorted crossings.
+"""Vectorised kernel of the 12/16 outcome rule: sort crossings by person, then classify.
 
-Pure numpy on one person-aligned chunk: sort on a packed 64-bit key, in-country days from
-cumulative sums, window ends by one ``searchsorted``, status by segmented forward-fill.
+Pure numpy. One value sort of a packed 64-bit key (person, day, row, direction) puts the
+crossings in person order; the rule then runs in that order on person-aligned slices
+(cumulative sums of in-country days, window ends by stepping, status by forward-fill).
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +17,13 @@ UNKNOWN = -1
 # Outcome codes (int8): index into OUTCOMES.
 OUTCOMES = ("reached", "failed", "unknown")
 REACHED, FAILED, OUTCOME_UNKNOWN = 0, 1, 2
+# Bits available in the sort key (an int64 sorted as values: the sign bit stays clear).
+KEY_BITS = 63
+# Window ends are found by stepping over a person's next crossings; a crossing still
+# unresolved after this many steps (frequent travellers) falls back to a binary search.
+MAX_STEPS = 8
+# The result word of a crossing: days_in << PACK_SHIFT | packed flags (see classify_sorted).
+PACK_SHIFT = 8
 
 
 @dataclass(frozen=True)
@@ -25,156 +34,194 @@ class RuleParams:
     window: int
     obs_end: int
     data_start: int
-    # The day of a crossing from its time value: (tval * day_mult + day_offset) // day_div.
-    day_mult: int = 1
-    day_offset: int = 0
-    day_div: int = 1
-
-    def day(self, tval: np.ndarray) -> np.ndarray:
-        """Days since 1970-01-01 of time values."""
-        return (tval * self.day_mult + self.day_offset) // self.day_div
 
 
 @dataclass
-class ChunkResult:
-    """Kernel output for the kept rows of one chunk, in sorted order."""
+class SortedCrossings:
+    """Crossings in classification order (person, then time, then input row).
 
-    rows: np.ndarray  # input positions of the classified rows
-    days_in: np.ndarray
-    # outcome | (before + 1) << 2 | (after + 1) << 4 | (long_term + 1) << 6, statuses
-    # coded 0/1 and -1 unknown: one array to scatter back instead of four.
-    packed: np.ndarray
-    duplicate_rows: np.ndarray  # input positions dropped as duplicates
-    duplicate_of: np.ndarray  # input position of the kept twin
-    tie_rows: np.ndarray  # input positions in ambiguous same-time groups (kept or rejected)
+    Positions refer to the arrays given to :func:`sort_crossings`.
+    """
+
+    rows: np.ndarray  # position of each kept crossing (intp)
+    day: np.ndarray  # days since 1970-01-01 (int32)
+    arrival: np.ndarray  # 1 arrival, 0 departure (int8)
+    first: np.ndarray  # first crossing of its person (bool)
+    duplicate_rows: np.ndarray  # positions dropped as duplicates
+    duplicate_of: np.ndarray  # position of the kept twin
+    tie_rows: np.ndarray  # positions in ambiguous same-time groups (kept or rejected)
 
 
 def _bit_length(value: int) -> int:
     return max(int(value), 0).bit_length()
 
 
-def sort_order(code: np.ndarray, tval: np.ndarray) -> np.ndarray:
-    """Order by (person code, time value), input order among exact ties.
+def key_bits(n: int, max_code: int, day_span: int) -> int:
+    """Bits of the packed (person, day, row, direction) key of ``n`` crossings."""
+    return _bit_length(max_code) + _bit_length(day_span) + _bit_length(max(n - 1, 0)) + 1
 
-    The fast path packs (person, time, row) into one int64 and sorts the values, which is
-    several times faster than an argsort (and ~25 times faster than ``lexsort``); the row
-    in the low bits makes the order of exact ties the input order. When the bits do not
-    fit, an unstable argsort of the packed (person, time) key is followed by restoring
-    input order inside the (rare) runs of equal keys.
+
+def sort_crossings(
+    code: np.ndarray,
+    day: np.ndarray,
+    arrival: np.ndarray,
+    tie_key: np.ndarray,
+    reject_ties: bool,
+) -> SortedCrossings:
+    """Sort crossings by (person code, day, time within the day, position).
+
+    ``code`` (dense non-negative person codes), ``day`` (int32 days), ``arrival`` (1/0)
+    and ``tie_key`` (orders the crossings of one day: a timestamp or a ``seq``; equal
+    means the same time) are aligned. The caller guarantees that :func:`key_bits` fits
+    in :data:`KEY_BITS`.
+
+    One in-place value sort of a packed int64 does the work (several times faster than
+    an argsort, ~25 times faster than ``lexsort``): the position in the key makes the
+    order total and is read back as the permutation, and the direction rides in the
+    lowest bit, so nothing is gathered into sorted order. Only crossings sharing a person
+    and a day (rare) are then reordered by ``tie_key``, and duplicates and ambiguous
+    same-time groups are found among them.
     """
     n = code.size
-    if n == 0:
-        return np.empty(0, dtype=np.int64)
-    local = code - code.min()
-    tbits = _bit_length(int(tval.max()))
-    pbits = _bit_length(int(local.max()))
+    d0 = int(day.min())
+    dbits = _bit_length(int(day.max()) - d0)
     rbits = _bit_length(n - 1)
-    if pbits + tbits + rbits <= 63:
-        packed = (((local << tbits) | tval) << rbits) | np.arange(n, dtype=np.int64)
-        packed.sort()
-        packed &= (1 << rbits) - 1
-        return packed
-    if pbits + tbits > 63:
-        return np.lexsort((np.arange(n), tval, code))
-    key = (local << tbits) | tval
-    order = np.argsort(key)
-    sk = key[order]
-    tied = sk[1:] == sk[:-1]
-    if tied.any():
-        in_run = np.zeros(n, dtype=bool)
-        in_run[1:] = tied
-        in_run[:-1] |= tied
-        pos = np.flatnonzero(in_run)
-        run = np.cumsum(np.concatenate(([True], ~tied))[pos])
-        order[pos] = order[pos][np.lexsort((order[pos], run))]
-    return order
+    shift_day = rbits + 1
+    shift_person = dbits + shift_day
+    key = code.astype(np.int64)
+    key <<= shift_person
+    part = day.astype(np.int64)
+    part -= d0
+    part <<= shift_day
+    key |= part
+    part = np.arange(0, 2 * n, 2, dtype=np.int64)  # position << 1
+    key |= part
+    key |= arrival
+    del part
+    key.sort()
+
+    arr_s = (key & 1).astype(np.int8)
+    rows = key >> 1
+    rows &= (1 << rbits) - 1
+    key >>= shift_day  # (person, day) from here on
+    day_s = (key & ((1 << dbits) - 1)).astype(np.int32)
+    day_s += d0
+    same_day = key[1:] == key[:-1]
+    key >>= dbits  # person
+    first = np.empty(n, dtype=bool)
+    first[0] = True
+    np.not_equal(key[1:], key[:-1], out=first[1:])
+
+    empty = np.empty(0, dtype=np.intp)
+    dup_rows, dup_of, tie_rows = empty, empty, empty
+    if same_day.any():
+        keep, dup_pos, twin_pos, tie_pos = _same_day_runs(same_day, rows, arr_s, tie_key)
+        dup_rows, dup_of, tie_rows = rows[dup_pos], rows[twin_pos], rows[tie_pos]
+        if reject_ties and tie_pos.size:
+            keep[tie_pos] = False
+        if not keep.all():
+            rows, day_s, arr_s, key = rows[keep], day_s[keep], arr_s[keep], key[keep]
+            first = np.empty(rows.size, dtype=bool)
+            if rows.size:
+                first[0] = True
+                np.not_equal(key[1:], key[:-1], out=first[1:])
+    return SortedCrossings(rows, day_s, arr_s, first, dup_rows, dup_of, tie_rows)
 
 
-def _tie_groups(
-    rows: np.ndarray, code: np.ndarray, tval: np.ndarray, arr: np.ndarray
+def _same_day_runs(
+    same_day: np.ndarray, rows: np.ndarray, arr: np.ndarray, tie_key: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Among sorted rows, find duplicates (drop) and ambiguous same-time groups.
+    """Order runs of same-person same-day crossings by time; find duplicates and ties.
 
-    Returns a keep mask, the positions (in ``rows``) of duplicates, of their kept twins,
-    and of the rows of ambiguous groups (same person and time, both directions).
+    ``rows`` and ``arr`` (sorted by person, day, position) are reordered in place inside
+    the runs. Returns a keep mask, the sorted positions of duplicates (same person, time
+    and direction as an earlier row), of their kept twins, and of the rows of ambiguous
+    groups (same person and time, both directions).
     """
     n = rows.size
-    same_prev = np.zeros(n, dtype=bool)
-    if n > 1:
-        same_prev[1:] = (code[1:] == code[:-1]) & (tval[1:] == tval[:-1])
+    in_run = np.zeros(n, dtype=bool)
+    in_run[1:] = same_day
+    in_run[:-1] |= same_day
+    pos = np.flatnonzero(in_run)
+    starts = np.ones(pos.size, dtype=bool)  # a run starts where the previous day differs
+    starts[1:] = ~same_day[pos[1:] - 1]
+    run = np.cumsum(starts)
+    tk = tie_key[rows[pos]]
+    # Stable on (run, time): equal times stay in input order, as the position was sorted.
+    order = np.lexsort((tk, run))
+    rows[pos] = rows[pos][order]
+    arr[pos] = arr[pos][order]
+    tk = tk[order]
+    # Tie groups: consecutive run members with the same time.
+    same_prev = np.zeros(pos.size, dtype=bool)
+    same_prev[1:] = (run[1:] == run[:-1]) & (tk[1:] == tk[:-1])
     keep = np.ones(n, dtype=bool)
-    empty = np.empty(0, dtype=np.int64)
+    empty = np.empty(0, dtype=np.intp)
     if not same_prev.any():
         return keep, empty, empty, empty
-    # Only the rare rows sharing a timestamp with a neighbour are examined further.
     in_group = same_prev.copy()
     in_group[:-1] |= same_prev[1:]
-    pos = np.flatnonzero(in_group)
-    group = np.cumsum(~same_prev[pos])  # group id within the tied rows
+    gpos = pos[in_group]
+    group = np.cumsum(~same_prev[in_group])
+    a = arr[gpos].astype(np.int64)
     # First occurrence of each (group, direction): the others are duplicates.
-    gkey = group.astype(np.int64) * 2 + arr[pos]
+    gkey = group.astype(np.int64) * 2 + a
     order = np.argsort(gkey, kind="stable")
     sk = gkey[order]
     first_of_run = np.ones(sk.size, dtype=bool)
     first_of_run[1:] = sk[1:] != sk[:-1]
     run_start = np.maximum.accumulate(np.where(first_of_run, np.arange(sk.size), 0))
     dup_sorted = ~first_of_run
-    dup_pos = pos[order[dup_sorted]]
-    twin_pos = pos[order[run_start[dup_sorted]]]
+    dup_pos = gpos[order[dup_sorted]]
+    twin_pos = gpos[order[run_start[dup_sorted]]]
     keep[dup_pos] = False
     # A group is ambiguous when both directions remain.
     has_a = np.zeros(int(group.max()) + 1, dtype=bool)
     has_d = np.zeros_like(has_a)
-    has_a[group[arr[pos] == 1]] = True
-    has_d[group[arr[pos] == 0]] = True
-    ambiguous = (has_a & has_d)[group] & keep[pos]
-    return keep, dup_pos, twin_pos, pos[ambiguous]
+    has_a[group[a == 1]] = True
+    has_d[group[a == 0]] = True
+    ambiguous = (has_a & has_d)[group] & keep[gpos]
+    return keep, dup_pos, twin_pos, gpos[ambiguous]
 
 
-def classify_chunk(
-    rows: np.ndarray,
-    code: np.ndarray,
-    tval: np.ndarray,
-    arr: np.ndarray,
-    init: np.ndarray | None,
+def person_slices(first: np.ndarray, chunk_rows: int) -> list[tuple[int, int]]:
+    """Bounds of consecutive slices of about ``chunk_rows`` rows, cut where a person starts."""
+    n = first.size
+    if n <= chunk_rows:
+        return [(0, n)] if n else []
+    starts = np.flatnonzero(first)
+    # The first person start at or after each multiple of chunk_rows.
+    at = np.searchsorted(starts, np.arange(0, n, chunk_rows))
+    bounds = [*np.unique(starts[at[at < starts.size]]).tolist(), n]
+    return [(int(a), int(b)) for a, b in itertools.pairwise(bounds) if b > a]
+
+
+def word_dtype(window: int) -> type[np.unsignedinteger] | type[np.signedinteger]:
+    """Type of the result word: uint32 when ``days_in`` (at most ``window``) fits."""
+    return np.uint32 if window < 2 ** (32 - PACK_SHIFT) else np.int64
+
+
+def classify_sorted(
+    day: np.ndarray,
+    arrival: np.ndarray,
+    first: np.ndarray,
+    s0: np.ndarray | None,
     params: RuleParams,
-    reject_ties: bool,
-) -> ChunkResult:
-    """Classify the crossings of whole persons.
+) -> np.ndarray:
+    """Classify whole persons' crossings in sorted order; one result word per crossing.
 
-    ``rows`` are input positions in increasing order; ``code``, ``tval`` (time value,
-    orders crossings), ``arr`` (1 arrival, 0 departure) and ``init`` (known status before
-    the crossing, -1 unknown) are aligned with ``rows``.
+    ``day`` (int32), ``arrival`` (int8 1/0) and ``first`` (first crossing of its person)
+    are in person, time order; ``s0`` is the status known from outside information
+    before each crossing (int8, -1 unknown; only read on first crossings) or None.
+
+    The word is ``days_in << PACK_SHIFT | outcome | (before + 1) << 2 | (after + 1) << 4
+    | (long_term + 1) << 6`` with statuses 0/1 and -1 unknown: one array to scatter back
+    to input order instead of five (uint32 when ``days_in`` fits, else int64).
     """
-    order = sort_order(code, tval)
-    rows, code, tval, arr = rows[order], code[order], tval[order], arr[order]
-    init = None if init is None else init[order]
-    keep, dup_pos, twin_pos, tie_pos = _tie_groups(rows, code, tval, arr)
-    if reject_ties and tie_pos.size:
-        keep[tie_pos] = False
-    duplicate_rows, duplicate_of, tie_rows = rows[dup_pos], rows[twin_pos], rows[tie_pos]
-    if not keep.all():
-        rows, code, tval, arr = rows[keep], code[keep], tval[keep], arr[keep]
-        init = None if init is None else init[keep]
-    n = rows.size
-    if n == 0:
-        empty = np.empty(0, dtype=np.int64)
-        return ChunkResult(
-            empty, empty, np.empty(0, np.uint8), duplicate_rows, duplicate_of, tie_rows
-        )
-    threshold, window = params.threshold, params.window
-    # Days relative to the chunk's first day fit int32 and halve memory traffic.
-    day64 = params.day(tval)
-    d0 = int(day64.min())
-    day = (day64 - d0).astype(np.int32)
-    del day64
-    obs_end = params.obs_end - d0
+    n = day.size
+    threshold, window, obs_end = params.threshold, params.window, params.obs_end
+    is_a = arrival.view(bool)
     idx = np.arange(n, dtype=np.int32)
-    is_a = arr == 1
-
-    first = np.empty(n, dtype=bool)
-    first[0] = True
-    np.not_equal(code[1:], code[:-1], out=first[1:])
     last = np.empty(n, dtype=bool)
     last[-1] = True
     last[:-1] = first[1:]
@@ -190,44 +237,43 @@ def classify_chunk(
     next_day[last] = obs_end
     next_a = np.empty(n, dtype=bool)
     next_a[:-1] = is_a[1:]
-    next_a = np.where(last, ~is_a, next_a)
-    mid = day + ((next_day - day) >> 1)
+    next_a[last] = ~is_a[last]
+    mid = next_day - day
+    mid >>= 1
+    mid += day
     in_start = np.where(is_a | next_a, day, mid)
     in_end = np.where(is_a, np.where(next_a, mid, next_day), np.where(next_a, day, next_day))
-    # cum[i] = in-country days of this chunk's intervals before crossing i.
-    cum = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(in_end - in_start, out=cum[1:])
     del mid, next_day, next_a
+    # cum[i] = in-country days of the slice's intervals before crossing i. Persons'
+    # intervals are disjoint and lie in [first day, obs_end]: that bounds the total.
+    persons = int(np.count_nonzero(first))
+    cum_type = np.int32 if persons * (obs_end - int(day.min()) + 1) < 2**31 else np.int64
+    cum = np.zeros(n + 1, dtype=cum_type)
+    np.cumsum(in_end - in_start, out=cum[1:])
 
     x = np.minimum(day + window, obs_end).astype(np.int32)
-    # Last crossing of the same person on or before day x: one searchsorted on a packed
-    # (person, day) key; the span leaves room for x beyond the last crossing day.
-    span = int(day.max()) + window + 2
-    local = code - code[0]
-    # int32 keys when they fit: a faster search over half the memory.
-    key_type = np.int32 if (int(local[-1]) + 1) * span < 2**31 else np.int64
-    local = local.astype(key_type)
-    pkey = local * key_type(span) + day
-    j = np.searchsorted(pkey, local * key_type(span) + x, side="right") - 1
-    del pkey, local
-    partial = np.minimum(x, in_end[j]) - in_start[j]
+    j = _window_ends(day, first, x)
+    partial = np.minimum(x, in_end[j])
+    partial -= in_start[j]
     np.maximum(partial, 0, out=partial)
-    days_in = (cum[j] - cum[:-1]).astype(np.int32) + partial
+    days_in = (cum[j] - cum[:-1]).astype(np.int32)
+    days_in += partial
     days_observed = x - day
-    del j, partial, in_start, in_end, cum
+    del j, partial, in_start, in_end, cum, x
 
     # Outcome: reached / failed / unknown (unknown only when the window is cut).
     # toward = days on the side the crossing leads to (in for arrivals, out for departures).
     toward = np.where(is_a, days_in, days_observed - days_in)
     outcome = np.full(n, OUTCOME_UNKNOWN, dtype=np.int8)
-    outcome[days_observed - toward > window - threshold] = FAILED
+    days_observed -= toward  # days away from the side the crossing leads to
+    outcome[days_observed > window - threshold] = FAILED
     outcome[toward >= threshold] = REACHED
-    del toward
+    del toward, days_observed
 
     # Initial status: first crossing at least V days after the data start decides it.
-    s0 = np.full(n, UNKNOWN, dtype=np.int8) if init is None else init.astype(np.int8)
-    known = first & (day >= params.data_start - d0 + threshold)
-    s0 = np.where(known, 1 - arr, s0)
+    s0 = np.full(n, UNKNOWN, dtype=np.int8) if s0 is None else s0.astype(np.int8)
+    known = first & (day >= params.data_start + threshold)
+    s0 = np.where(known, 1 - arrival, s0)
     person_start = np.maximum.accumulate(np.where(first, idx, 0))
 
     # Status after each crossing: the last reset (reaching crossing, or the initial status)
@@ -236,7 +282,7 @@ def classify_chunk(
     # of a non-resident).
     last_reset = np.maximum.accumulate(np.where(outcome == REACHED, idx, -1))
     has_reset = last_reset >= person_start
-    base = np.where(has_reset, arr[last_reset], s0[person_start])
+    base = np.where(has_reset, arrival[last_reset], s0[person_start])
     base_pos = np.where(has_reset, last_reset, person_start - 1)
     del has_reset, last_reset
     unknown = outcome == OUTCOME_UNKNOWN
@@ -255,22 +301,56 @@ def classify_chunk(
     # Long-term arrival: 0 -> 1; departure: 1 -> 0. Three-valued: known False when the
     # crossing cannot change the status (failed outcome, status already on the side the
     # crossing leads to, or status after on the side it leaves).
-    target = arr  # status an arrival/departure leads to
+    target = arrival  # status an arrival/departure leads to
     long_term = np.full(n, UNKNOWN, dtype=np.int8)
     long_term[(outcome == FAILED) | (before == target) | (after == 1 - target)] = 0
     long_term[(before == 1 - target) & (after == target)] = 1
 
-    packed = (
-        outcome.astype(np.uint8)
-        | ((before + 1).astype(np.uint8) << 2)
-        | ((after + 1).astype(np.uint8) << 4)
-        | ((long_term + 1).astype(np.uint8) << 6)
-    )
-    return ChunkResult(
-        rows=rows,
-        days_in=days_in,
-        packed=packed,
-        duplicate_rows=duplicate_rows,
-        duplicate_of=duplicate_of,
-        tie_rows=tie_rows,
-    )
+    word_type = word_dtype(window)
+    word = days_in.astype(word_type)
+    word <<= PACK_SHIFT
+    word |= outcome.view(np.uint8)
+    before += 1
+    word |= before.view(np.uint8).astype(word_type) << 2
+    after += 1
+    word |= after.view(np.uint8).astype(word_type) << 4
+    long_term += 1
+    word |= long_term.view(np.uint8).astype(word_type) << 6
+    return word
+
+
+def _window_ends(day: np.ndarray, first: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """For each crossing, the last crossing of the same person on or before day ``x``.
+
+    Steps forward over the next crossings, keeping only the crossings whose window still
+    reaches further: the work is the number of crossings inside windows, and all reads
+    are near-sequential. Crossings still open after :data:`MAX_STEPS` steps (frequent
+    travellers) are resolved by one binary search on a packed (person, day) key.
+    """
+    n = day.size
+    j = np.arange(n, dtype=np.int32)
+    # Padding: position n acts as the first crossing of another person.
+    first_pad = np.empty(n + 1, dtype=bool)
+    first_pad[:n] = first
+    first_pad[n] = True
+    day_pad = np.empty(n + 1, dtype=day.dtype)
+    day_pad[:n] = day
+    day_pad[n] = 0
+    ok = ~first_pad[1:] & (day_pad[1:] <= x)
+    active = np.flatnonzero(ok)
+    step = 1
+    while active.size:
+        j[active] = active + step
+        step += 1
+        if step > MAX_STEPS:
+            break
+        nxt = active + step
+        ok = ~first_pad[nxt] & (day_pad[nxt] <= x[active])
+        active = active[ok]
+    if active.size:
+        person = np.cumsum(first, dtype=np.int64) - 1
+        span = int(day.max()) - int(day.min()) + int((x - day).max()) + 2
+        pkey = person * span + (day - int(day.min()))
+        query = person[active] * span + (x[active] - int(day.min()))
+        j[active] = np.searchsorted(pkey, query, side="right") - 1
+    return j

@@ -23,11 +23,17 @@ from migdata._resources import data_path
 from migdata.errors import ConfigurationError, InputError
 from migdata.harmonised import AGE_PATTERN, COUNTERPART_TYPES, HARMONISED_COLUMNS, TARGETS
 from migdata.sources._crossings_kernel import (
+    KEY_BITS,
     OUTCOMES,
+    PACK_SHIFT,
     UNKNOWN,
-    ChunkResult,
     RuleParams,
-    classify_chunk,
+    SortedCrossings,
+    classify_sorted,
+    key_bits,
+    person_slices,
+    sort_crossings,
+    word_dtype,
 )
 
 __all__ = [
@@ -119,11 +125,10 @@ class _Prepared:
 
     code: np.ndarray  # person code (int64), -1 missing
     arr: np.ndarray  # 1 arrival, 0 departure, -1 unreadable
-    tval: np.ndarray  # order within the person (int64), valid where ok_time
-    day: np.ndarray  # days since epoch (int64), valid where ok_time
+    day: np.ndarray  # days since epoch (int32), 0 where not ok_time
+    tie_key: np.ndarray  # order within the day (int64): the timestamp, or seq when given
     ok_time: np.ndarray
     ok_seq: np.ndarray
-    decoder: tuple[int, int, int]  # day = (tval * a + b) // c
     cleaned: np.ndarray  # rows whose direction spelling was cleaned
     init: np.ndarray | None
 
@@ -172,11 +177,11 @@ def _direction_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def _time_values(
     time: pd.Series, seq: pd.Series | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[int, int, int]]:
-    """Order value, day, time-ok and seq-ok masks for every row, and the day decoder.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Day, order within the day, time-ok and seq-ok masks for every row.
 
-    The order value is the timestamp at the coarsest exact unit (or day and ``seq`` packed)
-    relative to the earliest time, so it packs into few bits.
+    The order within the day is the timestamp itself (same day: the time of day decides),
+    or ``seq`` when given (it replaces the time of day). Equal values mean the same time.
     """
     if not pd.api.types.is_datetime64_any_dtype(time.dtype):
         # Only unambiguous ISO 8601 text is read: 03/04/2015 could be March or April.
@@ -184,51 +189,18 @@ def _time_values(
     if getattr(time.dtype, "tz", None) is not None:
         time = time.dt.tz_localize(None)  # local wall-clock days
     raw = time.to_numpy()
-    unit = np.datetime_data(raw.dtype)[0]
-    per_day = _DAY_NS // _UNIT_NS[unit]
+    per_day = _DAY_NS // _UNIT_NS[np.datetime_data(raw.dtype)[0]]
     values = raw.view(np.int64)
     ok_time = ~np.isnat(raw)
-    n = values.size
-    day = np.zeros(n, dtype=np.int32)  # days since 1970 fit int32
-    tval = np.zeros(n, dtype=np.int64)
-    ok_seq = np.ones(n, dtype=bool)
-    if not ok_time.any():
-        return tval, day, ok_time, ok_seq, (1, 0, 1)
-    good = values if ok_time.all() else values[ok_time]
-    day_good = (good // per_day).astype(np.int32)
-    if seq is not None:
-        seq_num = pd.to_numeric(seq, errors="coerce").astype("float64").to_numpy()
-        ok_seq = np.isfinite(seq_num) & (seq_num == np.round(seq_num))
-        both = ok_seq[ok_time] if not ok_time.all() else ok_seq
-        s = np.where(both, seq_num[ok_time] if not ok_time.all() else seq_num, 0).astype(np.int64)
-        smin = int(s[both].min()) if both.any() else 0
-        srange = (int(s[both].max()) - smin + 1) if both.any() else 1
-        dmin = int(day_good.min())
-        # The timestamp's time of day is ignored when seq is given: seq orders the day.
-        order = (day_good.astype(np.int64) - dmin) * srange + np.clip(s - smin, 0, None)
-        decoder = (1, dmin * srange, srange)
-    else:
-        vmin = int(good.min())
-        rel = good - vmin
-        step, quotient = 1, rel
-        # The coarsest unit that keeps every timestamp exact (checked on a sample first).
-        for candidate in (per_day, per_day // 86_400, per_day // 86_400_000, 1000, 1):
-            if candidate < 1 or per_day % candidate:
-                continue
-            if np.any(rel[:1000] % candidate):
-                continue
-            quotient = rel // candidate
-            if np.array_equal(quotient * candidate, rel):
-                step = candidate
-                break
-        order = quotient if step > 1 else rel
-        del rel, quotient
-        decoder = (step, vmin, per_day)
-    if ok_time.all():
-        return order, day_good, ok_time, ok_seq, decoder
-    tval[ok_time] = order
-    day[ok_time] = day_good
-    return tval, day, ok_time, ok_seq, decoder
+    day = (values // per_day).astype(np.int32)  # days since 1970 fit int32
+    if not ok_time.all():
+        day[~ok_time] = 0
+    if seq is None:
+        return day, values, ok_time, np.ones(values.size, dtype=bool)
+    seq_num = pd.to_numeric(seq, errors="coerce").astype("float64").to_numpy()
+    ok_seq = np.isfinite(seq_num) & (seq_num == np.round(seq_num))
+    tie_key = np.where(ok_seq, seq_num, 0).astype(np.int64)
+    return day, tie_key, ok_time, ok_seq
 
 
 def _initial_status(spec: Any, movements: pd.DataFrame) -> np.ndarray | None:
@@ -287,9 +259,9 @@ def _prepare(movements: pd.DataFrame, initial_status: Any) -> _Prepared:
     code = _person_codes(movements["person_id"])
     arr, cleaned = _direction_codes(movements["direction"])
     seq = movements["seq"] if "seq" in movements.columns else None
-    tval, day, ok_time, ok_seq, decoder = _time_values(movements["time"], seq)
+    day, tie_key, ok_time, ok_seq = _time_values(movements["time"], seq)
     init = _initial_status(initial_status, movements)
-    return _Prepared(code, arr, tval, day, ok_time, ok_seq, decoder, cleaned, init)
+    return _Prepared(code, arr, day, tie_key, ok_time, ok_seq, cleaned, init)
 
 
 # Reject kinds, in the order they are checked; the sentence is built per row.
@@ -428,27 +400,6 @@ def _check_rule(threshold_days: int, window_days: int, chunk_rows: int) -> None:
         )
     if int(chunk_rows) < 1:
         raise ConfigurationError(f"chunk_rows: expected a positive number, got {chunk_rows}")
-
-
-def _chunks(code: np.ndarray, chunk_rows: int) -> list[np.ndarray]:
-    """Input positions split into person-aligned chunks of about ``chunk_rows`` rows.
-
-    A person goes wholly into the chunk numbered by the rows of the persons coded before
-    it, so chunk sizes stay near ``chunk_rows`` (one person is never split).
-    """
-    n = code.size
-    if n <= chunk_rows:
-        return [np.arange(n, dtype=np.int64)]
-    counts = np.bincount(code)
-    before = np.cumsum(counts) - counts
-    bucket_of_code = before // chunk_rows
-    nb = int(bucket_of_code.max()) + 1
-    dtype = np.int16 if nb < 2**15 else np.int64
-    bucket = bucket_of_code.astype(dtype)[code]
-    # A stable sort of small integers is a radix sort: linear time.
-    order = np.argsort(bucket, kind="stable")
-    bounds = np.searchsorted(bucket[order], np.arange(1, nb, dtype=dtype))
-    return [part for part in np.split(order, bounds) if part.size]
 
 
 def classify_crossings(
@@ -601,80 +552,197 @@ def classify_crossings(
         window=int(window_days),
         obs_end=end_day if end_day is not None else 0,
         data_start=start_day if start_day is not None else 0,
-        day_mult=prep.decoder[0],
-        day_offset=prep.decoder[1],
-        day_div=prep.decoder[2],
+    )
+    word = np.zeros(n, dtype=word_dtype(params.window))
+    ties_found = _Ties()
+    if bool(valid.all()):
+        # Clean input: the valid rows are the input rows, no index array needed.
+        code = _dense_codes(prep.code)
+        _classify_rows(
+            code,
+            prep.day,
+            prep.arr,
+            prep.tie_key,
+            prep.init,
+            params,
+            chunk_rows,
+            tie_rule is TieRule.REJECT,
+            word,
+            ties_found,
+        )
+    elif valid.any():
+        positions = np.flatnonzero(valid)
+        word_valid = np.zeros(positions.size, dtype=word.dtype)
+        found = _Ties()
+        _classify_rows(
+            _dense_codes(prep.code[positions]),
+            prep.day[positions],
+            prep.arr[positions],
+            prep.tie_key[positions],
+            None if prep.init is None else prep.init[positions],
+            params,
+            chunk_rows,
+            tie_rule is TieRule.REJECT,
+            word_valid,
+            found,
+        )
+        word[positions] = word_valid
+        ties_found.add(positions, found)
+    dup_rows, dup_of, tie_rows = ties_found.arrays()
+    return _assemble(
+        movements,
+        prep,
+        kind,
+        word,
+        dup_rows,
+        dup_of,
+        tie_rows,
+        params,
+        tie_rule,
+        start_day,
+        end_day,
     )
 
-    all_valid = bool(valid.all())
-    # With every row valid, chunk positions are input positions (no 8-byte index per row).
-    positions = np.empty(0, dtype=np.int64) if all_valid else np.flatnonzero(valid)
-    results: list[ChunkResult] = []
-    if all_valid or positions.size:
-        code_valid = prep.code if all_valid else prep.code[positions]
-        # Dense person codes over the valid rows (ids may be sparse integers).
-        if code_valid.size and int(code_valid.max()) > 4 * code_valid.size + 1024:
-            code_valid = pd.factorize(code_valid)[0].astype(np.int64)
-        for part in _chunks(code_valid, int(chunk_rows)):
-            rows = part if all_valid else positions[part]
-            results.append(
-                classify_chunk(
-                    rows,
-                    code_valid[part],
-                    prep.tval[rows],
-                    prep.arr[rows],
-                    None if prep.init is None else prep.init[rows],
-                    params,
-                    tie_rule is TieRule.REJECT,
-                )
+
+def _dense_codes(code: np.ndarray) -> np.ndarray:
+    """Person codes made dense when the ids are sparse integers (fewer key bits)."""
+    if code.size and int(code.max()) > 4 * code.size + 1024:
+        return pd.factorize(code)[0].astype(np.int64)
+    return code
+
+
+@dataclass
+class _Ties:
+    """Duplicates and ambiguous same-time rows found, as positions in the input."""
+
+    duplicate_rows: list[np.ndarray] = field(default_factory=list)
+    duplicate_of: list[np.ndarray] = field(default_factory=list)
+    tie_rows: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, positions: np.ndarray | None, other: _Ties | SortedCrossings) -> None:
+        """Add rows found in a subset whose rows sit at ``positions`` (None: same rows)."""
+
+        def at(a: np.ndarray) -> np.ndarray:
+            return a if positions is None else positions[a]
+
+        if isinstance(other, SortedCrossings):
+            parts = ([other.duplicate_rows], [other.duplicate_of], [other.tie_rows])
+        else:
+            parts = (other.duplicate_rows, other.duplicate_of, other.tie_rows)
+        self.duplicate_rows += [at(a) for a in parts[0] if a.size]
+        self.duplicate_of += [at(a) for a in parts[1] if a.size]
+        self.tie_rows += [at(a) for a in parts[2] if a.size]
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        def cat(a: list[np.ndarray]) -> np.ndarray:
+            return np.concatenate(a) if a else np.empty(0, dtype=np.intp)
+
+        return cat(self.duplicate_rows), cat(self.duplicate_of), cat(self.tie_rows)
+
+
+def _classify_rows(
+    code: np.ndarray,
+    day: np.ndarray,
+    arr: np.ndarray,
+    tie_key: np.ndarray,
+    init: np.ndarray | None,
+    params: RuleParams,
+    chunk_rows: int,
+    reject_ties: bool,
+    word: np.ndarray,
+    ties: _Ties,
+) -> None:
+    """Classify valid rows into ``word`` (aligned with them); record duplicates and ties.
+
+    When (person, day, row) does not pack into one 64-bit key, the persons are split in
+    two halves by code and each half is classified alone: rows only interact within a
+    person, so the result is the same.
+    """
+    n = code.size
+    max_code = int(code.max())
+    if key_bits(n, max_code, int(day.max()) - int(day.min())) > KEY_BITS:
+        if max_code == 0:
+            raise InputError(f"expected fewer crossings for one person, got {n}")
+        lower = code <= max_code // 2
+        for mask, offset in ((lower, 0), (~lower, max_code // 2 + 1)):
+            pos = np.flatnonzero(mask)
+            sub_word = np.zeros(pos.size, dtype=word.dtype)
+            found = _Ties()
+            _classify_rows(
+                code[pos] - offset,
+                day[pos],
+                arr[pos],
+                tie_key[pos],
+                None if init is None else init[pos],
+                params,
+                chunk_rows,
+                reject_ties,
+                sub_word,
+                found,
             )
-    return _assemble(movements, prep, kind, results, params, tie_rule, start_day, end_day)
+            word[pos] = sub_word
+            ties.add(pos, found)
+        return
+    srt = sort_crossings(code, day, arr, tie_key, reject_ties)
+    ties.add(None, srt)
+    s0 = None
+    if init is not None:
+        # Outside information is only read on a person's first crossing.
+        s0 = np.full(srt.rows.size, UNKNOWN, dtype=np.int8)
+        heads = np.flatnonzero(srt.first)
+        s0[heads] = init[srt.rows[heads]]
+    out = np.empty(srt.rows.size, dtype=word.dtype)
+    for a, b in person_slices(srt.first, int(chunk_rows)):
+        out[a:b] = classify_sorted(
+            srt.day[a:b],
+            srt.arrival[a:b],
+            srt.first[a:b],
+            None if s0 is None else s0[a:b],
+            params,
+        )
+    # The one scatter back to input order.
+    word[srt.rows] = out
 
 
 def _assemble(
     movements: pd.DataFrame,
     prep: _Prepared,
     kind: np.ndarray,
-    results: list[ChunkResult],
+    word: np.ndarray,
+    dup_rows: np.ndarray,
+    dup_of_rows: np.ndarray,
+    tie_rows: np.ndarray,
     params: RuleParams,
     tie_rule: TieRule,
     start_day: int | None,
     end_day: int | None,
 ) -> Crossings:
     n = len(movements)
-    dup_rows = [r.duplicate_rows for r in results]
     dup_of = np.full(n, -1, dtype=np.int64)
-    for r in results:
-        dup_of[r.duplicate_rows] = r.duplicate_of
-    if dup_rows:
-        kind[np.concatenate(dup_rows)] = _KINDS.index("duplicate")
-    tie_rows = np.concatenate([r.tie_rows for r in results]) if results else np.empty(0, int)
+    if dup_rows.size:
+        dup_of[dup_rows] = dup_of_rows
+        kind[dup_rows] = _KINDS.index("duplicate")
     if tie_rule is TieRule.REJECT and tie_rows.size:
         kind[tie_rows] = _KINDS.index("ambiguous")
-
-    days_in = np.zeros(n, dtype=np.int32)
-    packed = np.zeros(n, dtype=np.uint8)
-    for r in results:
-        days_in[r.rows] = r.days_in
-        packed[r.rows] = r.packed
-    days_observed = (np.minimum(prep.day + params.window, params.obs_end) - prep.day).astype(
-        np.int32
-    )
     keep = kind < 0
     all_kept = bool(keep.all())
 
     def pick(a: np.ndarray) -> np.ndarray:
         return a if all_kept else a[keep]
 
-    codes = pick(packed)
+    word = pick(word)
+    day = pick(prep.day)
+    days_observed = np.minimum(day + params.window, params.obs_end)
+    days_observed -= day
+    codes = (word & 0xFF).astype(np.uint8)
 
     def boolean(shift: int) -> pd.arrays.BooleanArray:
         status = (codes >> shift) & 3  # 0 unknown, 1 no, 2 yes
         return pd.arrays.BooleanArray(status == 2, status == 0)
 
     columns = {
-        "days_observed": pick(days_observed),
-        "days_in": pick(days_in),
+        "days_observed": days_observed.astype(np.int32, copy=False),
+        "days_in": (word >> PACK_SHIFT).astype(np.int32),
         "outcome": pd.Categorical.from_codes(
             (codes & 3).astype(np.int8), categories=list(OUTCOMES)
         ),
