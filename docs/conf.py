@@ -8,8 +8,14 @@ no network access at build time. Build with::
 
 from __future__ import annotations
 
+import sys
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
+from pathlib import Path
+
+# Local extension (docs/_ext/migdata_docs.py): the real ``--help`` text of the CLI and the
+# table of the flat API, generated from the installed package at build time.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "_ext"))
 
 # The API pages import the *installed* package (the README installs it, editable or not), so
 # the documentation describes exactly the code the tests run against.
@@ -29,10 +35,11 @@ extensions = [
     "sphinx.ext.napoleon",  # which are numpydoc-style
     "sphinx.ext.mathjax",  # formulas in the concept pages (rendered in the browser)
     "sphinx.ext.viewcode",  # "[source]" links: statisticians check what a rule really does
+    "migdata_docs",  # migdata-help and migdata-flat-api directives (docs/_ext)
 ]
 # Deliberately absent: sphinx.ext.intersphinx (needs the network at build time).
 
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build", "_ext"]
 templates_path: list[str] = []
 
 # --- autodoc / napoleon -------------------------------------------------------------------
