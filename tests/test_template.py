@@ -73,3 +73,30 @@ def test_round_trip_generated_answers(
         assert got[key] == (status, value), key
     levels = ans.table["level"].dropna()
     assert levels.between(0, 3).all()
+
+
+def test_default_template_modules_have_30_to_50_questions(tmp_path: Path) -> None:
+    """A default workbook has one source block and 30-50 questions per module (options inside)."""
+    wb = openpyxl.load_workbook(write_template(tmp_path / "q.xlsx", lang="en", country="RWA"))
+    ids = {it.id for it in bank.all_items()}
+    for module in bank.MODULES:
+        ws = wb[module]
+        questions = [r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value in ids]
+        keys = [k for sheet, _, k in meta_rows(wb) if sheet == module]
+        sources = {k.split("|")[1] for k in keys if k.endswith("|#source") and k.split("|")[1]}
+        assert sources == {f"RWA-{module}-S1"}, module
+        # Option rows (multiple choice) carry no item id in column A: part of their question.
+        assert len(questions) == sum(1 for k in keys if "#" not in k), module
+        assert 30 <= len(questions) <= 50, (module, len(questions))
+
+
+def test_instructions_explain_how_to_add_a_source(tmp_path: Path) -> None:
+    """Every language tells how to describe a second source: name it with --sources."""
+    how_to = bank.labels()["ui"]["how_to"]
+    for lang in bank.LANGUAGES:
+        assert "migdata questionnaire template" in how_to[lang], lang
+        assert f"--lang {lang} --sources" in how_to[lang], lang
+    wb = openpyxl.load_workbook(write_template(tmp_path / "q.xlsx", lang="pt", country="RWA"))
+    sheet = wb[bank.labels()["ui"]["instructions_sheet"]["pt"]]
+    texts = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any("«Fonte 1 de 1»" in t and "--sources" in t for t in texts)

@@ -705,7 +705,35 @@ def all_items() -> tuple[Item, ...]:
 
 
 def default_slots(module: str) -> int:
-    """Number of source blocks a module's sheet offers when no sources are named."""
+    """Number of source blocks a module's sheet offers when no sources are named.
+
+    One generic block per module (``default_slots`` in the module's YAML file) keeps a
+    module at 30-50 questions; an office with more sources names them
+    (``write_template(..., sources=[...])``, ``migdata questionnaire template --sources``)
+    and gets one block per named source.
+
+    Parameters
+    ----------
+    module
+        Module code (``STK``, ``IMM``, ``EMI``, ``NAB``, ``RP``).
+
+    Returns
+    -------
+    int
+        The number of generic source blocks.
+
+    Raises
+    ------
+    KeyError
+        An unknown module.
+
+    Examples
+    --------
+    >>> [default_slots(m) for m in MODULES]
+    [1, 1, 1, 1, 1]
+    """
+    if module not in MODULES:
+        raise KeyError(f"unknown module {module!r}; expected one of {MODULES}")
     return _bank().default_slots[module]
 
 
