@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from migdata.errors import InputError
 from migdata.mirror.table import MirrorTable
-from migdata.mirror.undercount import undercount_index
+from migdata.mirror.undercount import _summaries, undercount_index
 
 NORDIC_BENL = ["DK", "FI", "SE", "BE", "NL"]
 
@@ -69,3 +73,69 @@ def test_unknown_reference_country() -> None:
     )  # fmt: skip
     with pytest.raises(InputError, match="Narnia"):
         undercount_index(t, ["SE", "Narnia"])
+
+
+def _one_pair(emi: float, imm: float, n_emi: float, n_imm: float) -> tuple[MirrorTable, Any]:
+    """Italy -> Sweden 2015 with published totals (binomial n) for both reporters."""
+    t = MirrorTable.from_eurostat(
+        pd.DataFrame({"Year": [2015], "Sending_iso2": ["IT"], "Receiving_iso2": ["SE"],
+                      "Emig": [emi], "Immi": [imm]})
+    )  # fmt: skip
+    totals = pd.DataFrame(
+        {"country": ["ITA", "SWE"], "year": 2015, "side": ["emigration", "immigration"],
+         "total": [n_emi, n_imm]}
+    )  # fmt: skip
+    return t, totals
+
+
+def test_bootstrap_spread_matches_binomial_model() -> None:
+    """SD of log U over replicates equals the delta-method SD of a ratio of two binomials."""
+    t, totals = _one_pair(400.0, 900.0, 5_000.0, 20_000.0)
+    u = undercount_index(t, ["SE"], duration_table=None, draws=6000, seed=3, totals=totals)
+    row = u.query("country == 'ITA' and side == 'emigration'").iloc[0]
+    p_e, p_i = 400 / 5_000, 900 / 20_000
+    delta = np.sqrt((1 - p_e) / (5_000 * p_e) + (1 - p_i) / (20_000 * p_i))
+    # SD of an SD estimate from 6000 draws is about 1%: 5% is a wide margin, not a loose test.
+    assert row.se_log == pytest.approx(delta, rel=0.05)
+    expected = np.exp(np.log(400 / 900) + np.array([-1.96, 1.96]) * delta)
+    np.testing.assert_allclose([row.ci_low, row.ci_high], expected, rtol=0.03)
+
+
+def test_raw_and_corrected_share_draws() -> None:
+    """Where the correction multiplies both sides by R = 1, raw and corrected intervals are
+    identical: both indices use the same numerator and denominator draws."""
+    t, totals = _one_pair(400.0, 900.0, 5_000.0, 20_000.0)
+    d = t.data.assign(emi_threshold=12.0, imm_threshold=12.0)
+    u = undercount_index(MirrorTable(d), ["SE"], duration_table="imem", draws=500, seed=1,
+                         totals=totals)  # fmt: skip
+    rows = u.query("country == 'ITA' and side == 'emigration'").set_index("duration")
+    assert rows.loc["raw", "ci_low"] == rows.loc["corrected", "ci_low"]
+    assert rows.loc["raw", "se_log"] == rows.loc["corrected", "se_log"]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.integers(1, 6),
+    st.integers(2, 40),
+    st.floats(0.5, 0.99),
+    st.integers(0, 2**32 - 1),
+)
+def test_summaries_equal_plain_nan_aware_computation(
+    rows: int, cols: int, level: float, seed: int
+) -> None:
+    """Blocked summaries equal nanquantile and the SD of finite log U, with 0, inf and NaN."""
+    rng = np.random.default_rng(seed)
+    u = rng.lognormal(0, 1, (rows, cols))
+    u[rng.random(u.shape) < 0.1] = 0.0
+    u[rng.random(u.shape) < 0.1] = np.inf
+    u[rng.random(u.shape) < 0.1] = np.nan
+    lo, hi, se = _summaries(u, level)
+    alpha = (1 - level) / 2
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        want_lo, want_hi = np.nanquantile(u, [alpha, 1 - alpha], axis=1)
+        logs = [np.log(r[(r > 0) & np.isfinite(r)]) for r in u]
+        want_se = np.array([np.std(x, ddof=1) if len(x) > 1 else np.nan for x in logs])
+    np.testing.assert_allclose(lo, want_lo, rtol=1e-12)
+    np.testing.assert_allclose(hi, want_hi, rtol=1e-12)
+    np.testing.assert_allclose(se, want_se, rtol=1e-9, atol=1e-12)

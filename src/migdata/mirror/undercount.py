@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from migdata.errors import ConfigurationError, InputError
 from migdata.mirror.eurostat import resolve_countries
@@ -129,10 +130,13 @@ def undercount_index(
     N is the reporter's total over all partners present in the table (or ``totals`` where
     given; never less than that sum); non-integer flows are rounded. When the table holds
     all of a reporter's flows to the reference group and nothing else, p = 1 and that side
-    has no sampling variation: pass published ``totals`` for meaningful intervals. Every
-    replicate is drawn at once with ``numpy.random.Generator.binomial`` (in chunks that
-    bound memory); intervals are percentile intervals and ``se_log`` the standard deviation
-    of log U over replicates.
+    has no sampling variation: pass published ``totals`` for meaningful intervals. The raw
+    and the corrected index of a country use the same draws of each reported flow (common
+    random numbers; only the R weights differ), so their intervals are comparable. Every
+    replicate is drawn exactly with ``numpy.random.Generator.binomial``, all replicates of
+    one flow in a row (in chunks that bound memory); intervals are percentile intervals and
+    ``se_log`` the standard deviation of log U over replicates. The same seed gives the
+    same intervals.
 
     Parameters
     ----------
@@ -259,6 +263,11 @@ def _bootstrap(
         num_scale = np.where(
             groups["num_raw"] > 0, groups["numerator"] / groups["num_raw"], 0.0
         ).astype(float)
+    # The raw and the corrected index of a country share their numerator draw when both sum
+    # the same reported flows (same n and p), as they share denominator draws below: common
+    # random numbers keep raw and corrected intervals comparable and halve the work.
+    num_id = groups.groupby([*keys, "num_raw"], sort=False, dropna=False).ngroup().to_numpy()
+    _, num_first = np.unique(num_id, return_index=True)
     # Denominator: one binomial per flow, n = total of the partner c that reported it.
     other = flows["side"].map({"emigration": "immigration", "immigration": "emigration"})
     den_key = pd.MultiIndex.from_arrays(
@@ -269,33 +278,54 @@ def _bootstrap(
         flows["den"].to_numpy(float), den_n, where=den_n > 0, out=np.zeros(len(flows))
     )
     den_p = np.clip(den_p, 0.0, 1.0)
-    den_r = flows["den_r"].to_numpy(float)
-    # Raw and corrected indices share each denominator flow: draw it once (common random
-    # numbers), which halves the work and keeps raw and corrected intervals comparable.
+    # Raw and corrected indices share each denominator flow: draw it once.
     flow_id = flows.groupby(["country", "partner", *_CELL, "side"], sort=False).ngroup()
     flow_id = flow_id.to_numpy()
     _, first = np.unique(flow_id, return_index=True)
-    starts = np.flatnonzero(
-        np.r_[True, (flows[["country", *_CELL, "side", "duration"]].shift() != flows[
-            ["country", *_CELL, "side", "duration"]]).any(axis=1).to_numpy()[1:]]
-    )  # fmt: skip
-    u = np.empty((draws, len(groups)))
-    chunk = max(1, _MAX_CELLS // max(1, len(flows)))
+    gcols = ["country", *_CELL, "side", "duration"]
+    is_start = np.r_[True, (flows[gcols].shift() != flows[gcols]).any(axis=1).to_numpy()[1:]]
+    row_group = np.cumsum(is_start) - 1
+    # Sum over partners of R_c x draw: one sparse (groups x distinct flows) product per chunk.
+    summer = sp.csr_matrix(
+        (flows["den_r"].to_numpy(float), (row_group, flow_id)), shape=(len(groups), len(first))
+    )
+    n_num, p_num = num_n[num_first].astype(np.int64), np.clip(num_p[num_first], 0, 1)
+    n_den, p_den = den_n[first].astype(np.int64), den_p[first]
+    # Replicates run along the last axis: numpy reuses a binomial's set-up (BTPE constants)
+    # while n and p stay the same, so one flow's draws in a row cost about half as much.
+    u = np.empty((len(groups), draws))
+    chunk = max(1, _MAX_CELLS // max(1, len(first) + len(num_first)))
     for start in range(0, draws, chunk):
         b = min(chunk, draws - start)
-        num = rng.binomial(num_n.astype(np.int64), np.clip(num_p, 0, 1), size=(b, len(groups)))
-        unique = rng.binomial(den_n[first].astype(np.int64), den_p[first], size=(b, len(first)))
-        den = unique[:, flow_id] * den_r
-        den_sum = np.add.reduceat(den, starts, axis=1)
+        num = rng.binomial(n_num[:, None], p_num[:, None], size=(len(num_first), b))
+        den = rng.binomial(n_den[:, None], p_den[:, None], size=(len(first), b))
+        den_sum = summer @ den.astype(float)
         with np.errstate(divide="ignore", invalid="ignore"):
-            u[start : start + b] = num * num_scale / den_sum
+            u[:, start : start + b] = num[num_id] * num_scale[:, None] / den_sum
+    return _summaries(u, level)
+
+
+def _summaries(u: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Percentile interval and SD of log U over the replicates (columns) of each row."""
     alpha = (1 - level) / 2
-    with np.errstate(invalid="ignore"):
-        lo, hi = np.nanquantile(u, [alpha, 1 - alpha], axis=0)
-        logs = np.log(np.where(u > 0, u, np.nan))
-        finite = np.isfinite(logs)
-        count = finite.sum(axis=0)
-        mean = np.where(finite, logs, 0).sum(axis=0) / np.maximum(count, 1)
-        var = np.where(finite, (logs - mean) ** 2, 0).sum(axis=0) / np.maximum(count - 1, 1)
-    se = np.where(count > 1, np.sqrt(var), np.nan)
+    lo, hi, se = (np.full(len(u), np.nan) for _ in range(3))
+    # Blocks of rows keep the temporaries small (no page faults on large fresh arrays).
+    step = max(1, (1 << 21) // max(1, u.shape[1]))
+    for a in range(0, len(u), step):
+        block = u[a : a + step]
+        rows = slice(a, a + len(block))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if np.isnan(block).any():
+                lo[rows], hi[rows] = np.nanquantile(block, [alpha, 1 - alpha], axis=1)
+            else:  # same values as nanquantile, by the fast partition path
+                lo[rows], hi[rows] = np.quantile(block, [alpha, 1 - alpha], axis=1)
+            logs = np.log(np.where(block > 0, block, np.nan))
+            finite = np.isfinite(logs)
+            logs[~finite] = 0.0
+            count = finite.sum(axis=1)
+            mean = logs.sum(axis=1) / np.maximum(count, 1)
+            logs -= mean[:, None]
+            logs[~finite] = 0.0
+            var = np.einsum("ij,ij->i", logs, logs) / np.maximum(count - 1, 1)
+        se[rows] = np.where(count > 1, np.sqrt(var), np.nan)
     return lo, hi, se
