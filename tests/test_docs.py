@@ -1,17 +1,39 @@
-"""The Sphinx documentation in docs/ builds without a single warning."""
+"""The Sphinx documentation in docs/ builds without a single warning and covers the API."""
 
 from __future__ import annotations
 
+import importlib
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+import migdata
+
 DOCS = Path(__file__).resolve().parents[1] / "docs"
+Built = tuple[subprocess.CompletedProcess[str], Path]
+
+# The subpackages whose every public name must appear in the API reference.
+SUBPACKAGES = (
+    "migdata.countries",
+    "migdata.standards",
+    "migdata.sources",
+    "migdata.questionnaire",
+    "migdata.quality",
+    "migdata.mirror",
+    "migdata.exchange",
+)
 
 
-def test_docs_build_without_warnings(tmp_path: Path) -> None:
-    """sphinx-build -W --keep-going on docs/ exits 0: no warning, no broken docstring."""
-    out = tmp_path / "html"
+@pytest.fixture(scope="module")
+def built(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Built:
+    """One build for the whole module (it is the slow part: about 15-25 s)."""
+    tmp = tmp_path_factory.mktemp("docs")
+    out = tmp / "html"
     result = subprocess.run(
         [
             sys.executable,
@@ -23,7 +45,7 @@ def test_docs_build_without_warnings(tmp_path: Path) -> None:
             "-b",
             "html",
             "-d",
-            str(tmp_path / "doctrees"),
+            str(tmp / "doctrees"),
             str(DOCS),
             str(out),
         ],
@@ -32,6 +54,57 @@ def test_docs_build_without_warnings(tmp_path: Path) -> None:
         timeout=300,
         check=False,
     )
+    return result, out
+
+
+def test_docs_build_without_warnings(built: Built) -> None:
+    """sphinx-build -W --keep-going on docs/ exits 0: no warning, no broken docstring."""
+    result, out = built
     assert result.returncode == 0, f"sphinx-build failed:\n{result.stderr[-6000:]}"
-    assert (out / "index.html").is_file()
-    assert (out / "api.html").is_file()
+    assert "WARNING" not in result.stderr and "ERROR" not in result.stderr, result.stderr
+    for page in ("index", "api", "cli", "demo", "guide/jupyter", "guide/secretariat"):
+        assert (out / f"{page}.html").is_file(), page
+
+
+@pytest.mark.parametrize("name", SUBPACKAGES)
+def test_api_reference_documents_every_public_name(built: Built, name: str) -> None:
+    """Every name in a subpackage's __all__ has an entry (anchor) in the API reference."""
+    result, out = built
+    assert result.returncode == 0, result.stderr[-2000:]
+    html = (out / "api.html").read_text(encoding="utf-8")
+    module = importlib.import_module(name)
+    missing = [n for n in module.__all__ if f'id="{name}.{n}"' not in html]
+    assert not missing, f"{name}: not in the API reference: {missing}"
+
+
+def test_flat_api_table_lists_every_top_level_name(
+    built: Built,
+) -> None:
+    """The flat-API table has one row per name of migdata.__all__, linked to its entry."""
+    result, out = built
+    assert result.returncode == 0, result.stderr[-2000:]
+    html = (out / "api.html").read_text(encoding="utf-8")
+    section = html[html.index('id="migdata-the-flat-api"') : html.index('id="errors"')]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", section, re.S)[1:]
+    names = [re.sub(r"<[^>]+>", "", r.split("</td>", 1)[0]).strip() for r in rows]
+    assert names == list(migdata.__all__)
+    unlinked = [n for n, r in zip(names, rows, strict=True) if "reference internal" not in r]
+    assert unlinked == ["__version__"]
+
+
+def test_cli_page_shows_the_real_help(built: Built) -> None:
+    """The CLI page carries the parser's own usage line of every documented sub-command."""
+    result, out = built
+    assert result.returncode == 0, result.stderr[-2000:]
+    text = (out / "cli.html").read_text(encoding="utf-8")
+    for command in (
+        "demo",
+        "questionnaire template",
+        "questionnaire xlsform",
+        "questionnaire score",
+        "quality score",
+        "exchange build",
+        "exchange validate",
+        "exchange merge",
+    ):
+        assert f"usage: migdata {command} [-h]" in text, command
