@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import random
+import re
 import zipfile
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from _questionnaire_fill import fill, meta_rows
 
 from migdata.errors import InputError
-from migdata.questionnaire import bank
+from migdata.questionnaire import _xlsx_reader, bank
 from migdata.questionnaire.answers import parse_duration, read_answers
 from migdata.questionnaire.template import write_template
 
@@ -60,7 +61,9 @@ def test_edited_workbook_reads_correctly(tmp_path: Path) -> None:
     wb[sheet].cell(r, 4).value = "12 mois"
     expected[("IMM", "RWA-IMM-S1", "COM.060")] = ("answered", "12")
     sheet, r = keys["IMM|RWA-IMM-S1|COM.050"]
-    usual_fr = bank.get_item("COM.050").option("usual").labels["fr"]
+    usual = bank.get_item("COM.050").option("usual")
+    assert usual is not None
+    usual_fr = usual.labels["fr"]
     wb[sheet].cell(r, 4).value = usual_fr
     expected[("IMM", "RWA-IMM-S1", "COM.050")] = ("answered", "usual")
     sheet, r = keys["IMM||IMM.040"]
@@ -152,6 +155,87 @@ def test_huge_sheet_refused(tmp_path: Path) -> None:
     wb.save(path)
     with pytest.raises(InputError, match="rows"):
         read_answers(path)
+
+
+def _without_xml_reader(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the fast XML reader give up on every workbook: openpyxl reads every sheet."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise _xlsx_reader.Unsupported("switched off by the test")
+
+    monkeypatch.setattr(_xlsx_reader, "XlsxBook", refuse)
+
+
+def _rewrite_sheet(path: Path, sheet: str, edit: object) -> None:
+    """Apply ``edit(xml_text) -> xml_text`` to the worksheet part of ``sheet``, in place."""
+    book = _xlsx_reader.XlsxBook(path)
+    part = book._parts[sheet]
+    book.close()
+    data = path.read_bytes()
+    tmp = path.with_suffix(".tmp")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info)
+            if info.filename == part:
+                content = edit(content.decode()).encode()  # type: ignore[operator]
+            dst.writestr(info, content)
+    assert data != tmp.read_bytes()
+    tmp.replace(path)
+
+
+def test_fast_and_openpyxl_readers_give_the_same_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The XML reader and openpyxl give identical answers and problems on an edited workbook."""
+    path = write_template(tmp_path / "q.xlsx", lang="fr", country="COD")
+    fill(path, "fr", random.Random(21))
+    wb = openpyxl.load_workbook(path)
+    keys = _rows_by_key(wb)
+    sheet, r = keys["STK||STK.020"]
+    wb[sheet].cell(r, 4).value = "=1+1"
+    sheet, r = keys["IMM|COD-IMM-S1|COM.060"]
+    wb[sheet].cell(r, 4).value = "dix-huit mois"
+    _rebuild(wb, "EMI", random.Random(2), keep_keys=False)
+    wb.create_sheet("Notes").append(["x", 3.5, True])
+    wb.save(path)
+    fast = read_answers(path)
+    _without_xml_reader(monkeypatch)
+    slow = read_answers(path)
+    assert (fast.country, fast.language, fast.bank_version) == ("COD", "fr", slow.bank_version)
+    assert fast.table.equals(slow.table)
+    assert fast.problems.equals(slow.problems)
+    assert (fast.table["status"] == "answered").sum() > 100
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_array_formula_in_answer_cell_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool
+) -> None:
+    """An array formula typed as an answer is reported as a formula by both readers."""
+    path = write_template(tmp_path / "q.xlsx", lang="en", country="RWA")
+    sheet, r = _rows_by_key(openpyxl.load_workbook(path))["STK||STK.020"]
+    cell = rf'<c r="D{r}"[^>]*?(?:/>|>.*?</c>)'
+    array = f'<c r="D{r}"><f t="array" ref="D{r}">SUM(A1:A2*1)</f><v>0</v></c>'
+    _rewrite_sheet(path, sheet, lambda xml: re.sub(cell, array, xml, count=1))
+    if not fast:
+        _without_xml_reader(monkeypatch)
+    probs = read_answers(path).problems.set_index("item_id")
+    assert "formula" in probs.loc["STK.020", "message"]
+    assert probs.loc["STK.020", "value"] == "=SUM(A1:A2*1)"
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_damaged_sheet_gives_input_error_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool
+) -> None:
+    """A worksheet whose XML is broken half-way raises an InputError naming file and sheet."""
+    path = write_template(tmp_path / "q.xlsx", lang="en", country="RWA")
+    _rewrite_sheet(path, "IMM", lambda xml: xml.replace('<row r="20"', '<row r="20" <', 1))
+    if not fast:
+        _without_xml_reader(monkeypatch)
+    with pytest.raises(InputError, match=r"q\.xlsx") as info:
+        read_answers(path)
+    assert info.value.sheet == "IMM"
 
 
 def test_kobo_csv_round_trip(tmp_path: Path) -> None:

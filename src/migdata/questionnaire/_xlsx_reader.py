@@ -8,6 +8,7 @@ cost; :class:`Unsupported` tells the caller to read the workbook with openpyxl i
 from __future__ import annotations
 
 import posixpath
+import re
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -92,6 +93,26 @@ def _text(node: Element) -> str:
             if t is not None:
                 parts.append(t.text or "")
     return "".join(parts)
+
+
+_ROOT_TAG = re.compile(rb"<([A-Za-z_][\w.-]*:)?worksheet[\s>]")
+
+
+def _cells_only(xml: bytes) -> bytes:
+    """A worksheet part cut after its cells (``</sheetData></worksheet>``).
+
+    What follows the cells (data validations, formatting, protection: a fifth of a
+    questionnaire sheet) is never read. Anything unusual leaves the part whole; a cut that
+    were not well-formed fails to parse, and the sheet then goes to openpyxl.
+    """
+    root = _ROOT_TAG.search(xml)
+    if root is None:
+        return xml
+    prefix = root.group(1) or b""
+    end = xml.find(b"</" + prefix + b"sheetData>", root.end())
+    if end < 0:
+        return xml
+    return xml[: end + len(prefix) + 12] + b"</" + prefix + b"worksheet>"
 
 
 class XlsxBook:
@@ -295,7 +316,7 @@ class XlsxBook:
             if self._zip.getinfo(part).file_size <= WHOLE_PART_BYTES:
                 # A questionnaire sheet (~100 kB): one parse in C is far cheaper than
                 # streaming events for every element.
-                data = fromstring(fh.read()).find(_SHEET_DATA)
+                data = fromstring(_cells_only(fh.read())).find(_SHEET_DATA)
                 yield from data.iter(_ROW) if data is not None else ()
                 return
             for _, el in iterparse(fh):  # a large sheet is streamed: bounded memory
@@ -305,19 +326,19 @@ class XlsxBook:
                     return  # the cells are over: validations, formatting are not needed
 
     def _row(self, row: Element, shared: dict[str, Any]) -> tuple[Any, ...]:
-        values: dict[int, Any] = {}
+        out: list[Any] = []
         col = 0
         for c in row:
             if c.tag != _C:
                 continue
             ref = c.get("r")
-            col = _column(ref) if ref else col + 1
-            values[col] = self._value(c, ref, shared)
-        if not values:
-            return ()
-        out: list[Any] = [None] * max(values)
-        for j, v in values.items():
-            out[j - 1] = v
+            col = _column(ref) if ref else col + 1  # no reference: the next column
+            value = self._value(c, ref, shared)
+            if col > len(out):  # the usual case: cells in column order, maybe with gaps
+                out.extend([None] * (col - len(out) - 1))
+                out.append(value)
+            else:
+                out[col - 1] = value
         return tuple(out)
 
     def _value(self, c: Element, ref: str | None, shared: dict[str, Any]) -> Any:
@@ -327,7 +348,11 @@ class XlsxBook:
         t = c.get("t", "n")
         if t == "inlineStr":
             node = c.find(_IS)
-            return None if node is None else _text(node)
+            if node is None:
+                return None
+            if len(node) == 1 and node[0].tag == _T:  # plain text, as openpyxl writes it
+                return node[0].text or ""
+            return _text(node)
         v = c.findtext(_V)
         if not v:
             return None
