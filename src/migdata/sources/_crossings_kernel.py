@@ -8,7 +8,7 @@ crossings in person order; the rule then runs in that order on person-aligned sl
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -36,20 +36,32 @@ class RuleParams:
     data_start: int
 
 
+# Rows per block of the element-wise passes over whole columns: block-sized temporaries
+# are recycled by the allocator, column-sized ones cost a page fault per page.
+BLOCK = 1 << 20
+
+
 @dataclass
-class SortedCrossings:
-    """Crossings in classification order (person, then time, then input row).
+class TieRows:
+    """Duplicates and ambiguous same-time crossings found, as row positions."""
 
-    Positions refer to the arrays given to :func:`sort_crossings`.
-    """
+    duplicate_rows: list[np.ndarray] = field(default_factory=list)
+    duplicate_of: list[np.ndarray] = field(default_factory=list)  # the kept twin
+    tie_rows: list[np.ndarray] = field(default_factory=list)  # ambiguous (kept or rejected)
 
-    rows: np.ndarray  # position of each kept crossing (intp)
-    day: np.ndarray  # days since 1970-01-01 (int32)
-    arrival: np.ndarray  # 1 arrival, 0 departure (int8)
-    first: np.ndarray  # first crossing of its person (bool)
-    duplicate_rows: np.ndarray  # positions dropped as duplicates
-    duplicate_of: np.ndarray  # position of the kept twin
-    tie_rows: np.ndarray  # positions in ambiguous same-time groups (kept or rejected)
+    def add(self, other: TieRows, positions: np.ndarray) -> None:
+        """Add rows found in a subset whose rows sit at ``positions``."""
+        self.duplicate_rows += [positions[a] for a in other.duplicate_rows]
+        self.duplicate_of += [positions[a] for a in other.duplicate_of]
+        self.tie_rows += [positions[a] for a in other.tie_rows]
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Duplicate rows, their kept twins and ambiguous rows, each as one array."""
+
+        def cat(a: list[np.ndarray]) -> np.ndarray:
+            return np.concatenate(a) if a else np.empty(0, dtype=np.intp)
+
+        return cat(self.duplicate_rows), cat(self.duplicate_of), cat(self.tie_rows)
 
 
 def _bit_length(value: int) -> int:
@@ -61,71 +73,173 @@ def key_bits(n: int, max_code: int, day_span: int) -> int:
     return _bit_length(max_code) + _bit_length(day_span) + _bit_length(max(n - 1, 0)) + 1
 
 
-def sort_crossings(
+def classify_rows(
     code: np.ndarray,
+    code_lo: int,
     day: np.ndarray,
     arrival: np.ndarray,
     tie_key: np.ndarray,
+    init: np.ndarray | None,
+    params: RuleParams,
+    chunk_rows: int,
     reject_ties: bool,
-) -> SortedCrossings:
-    """Sort crossings by (person code, day, time within the day, position).
+) -> tuple[np.ndarray, TieRows]:
+    """Classify crossings (all valid) given as aligned columns; result words in row order.
 
-    ``code`` (dense non-negative person codes), ``day`` (int32 days), ``arrival`` (1/0)
-    and ``tie_key`` (orders the crossings of one day: a timestamp or a ``seq``; equal
-    means the same time) are aligned. The caller guarantees that :func:`key_bits` fits
-    in :data:`KEY_BITS`.
+    ``code - code_lo`` is a dense non-negative person code, ``day`` int32 days,
+    ``arrival`` int8 1/0, ``tie_key`` orders the crossings of one day (a timestamp or a
+    ``seq``; equal means the same time), ``init`` the status known from outside
+    information (int8, -1 unknown) or None. Returns one word per row (see
+    :func:`classify_sorted`; rows dropped as duplicates or rejected ties hold 0) and the
+    duplicates and ambiguous ties found.
 
-    One in-place value sort of a packed int64 does the work (several times faster than
-    an argsort, ~25 times faster than ``lexsort``): the position in the key makes the
-    order total and is read back as the permutation, and the direction rides in the
-    lowest bit, so nothing is gathered into sorted order. Only crossings sharing a person
-    and a day (rare) are then reordered by ``tie_key``, and duplicates and ambiguous
-    same-time groups are found among them.
+    When (person, day, row) does not pack into one 64-bit key, the persons are split in
+    two halves by code and each half is classified alone: rows only interact within a
+    person, so the result is the same.
+    """
+    n = code.size
+    max_code = int(code.max()) - code_lo
+    if key_bits(n, max_code, int(day.max()) - int(day.min())) > KEY_BITS:
+        if max_code == 0:
+            raise ValueError(f"expected fewer crossings for one person, got {n}")
+        word = np.zeros(n, dtype=word_dtype(params.window))
+        ties = TieRows()
+        lower = code <= code_lo + max_code // 2
+        for mask, lo in ((lower, code_lo), (~lower, code_lo + max_code // 2 + 1)):
+            pos = np.flatnonzero(mask)
+            sub = None if init is None else init[pos]
+            w, found = classify_rows(
+                code[pos],
+                lo,
+                day[pos],
+                arrival[pos],
+                tie_key[pos],
+                sub,
+                params,
+                chunk_rows,
+                reject_ties,
+            )
+            word[pos] = w
+            ties.add(found, pos)
+        return word, ties
+    key, layout = _sorted_key(code, code_lo, day, arrival)
+    word = np.zeros(n, dtype=word_dtype(params.window))
+    ties = TieRows()
+    for a, b in _person_slices(key, layout.shift_person, chunk_rows):
+        _classify_slice(key[a:b], layout, tie_key, init, params, reject_ties, word, ties)
+    return word, ties
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Bit layout of the sort key: person | day - day0 | row | direction."""
+
+    day0: int
+    day_bits: int
+    row_bits: int
+
+    @property
+    def shift_day(self) -> int:
+        return self.row_bits + 1
+
+    @property
+    def shift_person(self) -> int:
+        return self.day_bits + self.row_bits + 1
+
+
+def _sorted_key(
+    code: np.ndarray, code_lo: int, day: np.ndarray, arrival: np.ndarray
+) -> tuple[np.ndarray, _Layout]:
+    """The packed keys of all rows, sorted.
+
+    One in-place value sort of a packed int64 (several times faster than an argsort,
+    ~25 times faster than ``lexsort``): the row position in the key makes the order total
+    and is read back as the permutation, and the direction rides in the lowest bit, so
+    nothing needs gathering into sorted order.
     """
     n = code.size
     d0 = int(day.min())
-    dbits = _bit_length(int(day.max()) - d0)
-    rbits = _bit_length(n - 1)
-    shift_day = rbits + 1
-    shift_person = dbits + shift_day
-    key = code.astype(np.int64)
-    key <<= shift_person
-    part = day.astype(np.int64)
-    part -= d0
-    part <<= shift_day
-    key |= part
-    part = np.arange(0, 2 * n, 2, dtype=np.int64)  # position << 1
-    key |= part
-    key |= arrival
-    del part
+    layout = _Layout(d0, _bit_length(int(day.max()) - d0), _bit_length(n - 1))
+    key = np.empty(n, dtype=np.int64)
+    for a in range(0, n, BLOCK):
+        b = min(a + BLOCK, n)
+        k = key[a:b]
+        np.subtract(code[a:b], code_lo, out=k)
+        k <<= layout.shift_person
+        part = day[a:b].astype(np.int64)
+        part -= d0
+        part <<= layout.shift_day
+        k |= part
+        k |= np.arange(2 * a, 2 * b, 2, dtype=np.int64)  # row << 1
+        k |= arrival[a:b]
     key.sort()
+    return key, layout
 
-    arr_s = (key & 1).astype(np.int8)
+
+def _person_slices(key: np.ndarray, shift_person: int, chunk_rows: int) -> list[tuple[int, int]]:
+    """Bounds of consecutive slices of the sorted keys, about ``chunk_rows`` rows each,
+    cut where a person starts (found by one binary search per cut)."""
+    n = key.size
+    bounds = [0]
+    t = chunk_rows
+    while t < n:
+        person = int(key[t]) >> shift_person
+        if int(key[t - 1]) >> shift_person == person:
+            t = int(np.searchsorted(key, (person + 1) << shift_person))
+        if t >= n:
+            break
+        bounds.append(t)
+        t += chunk_rows
+    bounds.append(n)
+    return list(itertools.pairwise(bounds))
+
+
+def _classify_slice(
+    key: np.ndarray,
+    layout: _Layout,
+    tie_key: np.ndarray,
+    init: np.ndarray | None,
+    params: RuleParams,
+    reject_ties: bool,
+    word: np.ndarray,
+    ties: TieRows,
+) -> None:
+    """Decode one person-aligned slice of sorted keys, classify it, scatter the words."""
     rows = key >> 1
-    rows &= (1 << rbits) - 1
-    key >>= shift_day  # (person, day) from here on
-    day_s = (key & ((1 << dbits) - 1)).astype(np.int32)
-    day_s += d0
-    same_day = key[1:] == key[:-1]
-    key >>= dbits  # person
-    first = np.empty(n, dtype=bool)
+    rows &= (1 << layout.row_bits) - 1
+    arrival = (key & 1).astype(np.int8)
+    person_day = key >> layout.shift_day
+    day = (person_day & ((1 << layout.day_bits) - 1)).astype(np.int32)
+    day += layout.day0
+    same_day = person_day[1:] == person_day[:-1]
+    person = person_day >> layout.day_bits
+    first = np.empty(rows.size, dtype=bool)
     first[0] = True
-    np.not_equal(key[1:], key[:-1], out=first[1:])
-
-    empty = np.empty(0, dtype=np.intp)
-    dup_rows, dup_of, tie_rows = empty, empty, empty
+    np.not_equal(person[1:], person[:-1], out=first[1:])
     if same_day.any():
-        keep, dup_pos, twin_pos, tie_pos = _same_day_runs(same_day, rows, arr_s, tie_key)
-        dup_rows, dup_of, tie_rows = rows[dup_pos], rows[twin_pos], rows[tie_pos]
-        if reject_ties and tie_pos.size:
-            keep[tie_pos] = False
+        keep, dup_pos, twin_pos, tie_pos = _same_day_runs(same_day, rows, arrival, tie_key)
+        if dup_pos.size:
+            ties.duplicate_rows.append(rows[dup_pos])
+            ties.duplicate_of.append(rows[twin_pos])
+        if tie_pos.size:
+            ties.tie_rows.append(rows[tie_pos])
+            if reject_ties:
+                keep[tie_pos] = False
         if not keep.all():
-            rows, day_s, arr_s, key = rows[keep], day_s[keep], arr_s[keep], key[keep]
+            rows, day, arrival, person = rows[keep], day[keep], arrival[keep], person[keep]
+            if not rows.size:
+                return
             first = np.empty(rows.size, dtype=bool)
-            if rows.size:
-                first[0] = True
-                np.not_equal(key[1:], key[:-1], out=first[1:])
-    return SortedCrossings(rows, day_s, arr_s, first, dup_rows, dup_of, tie_rows)
+            first[0] = True
+            np.not_equal(person[1:], person[:-1], out=first[1:])
+    s0 = None
+    if init is not None:
+        # Outside information is only read on a person's first crossing.
+        s0 = np.full(rows.size, UNKNOWN, dtype=np.int8)
+        heads = np.flatnonzero(first)
+        s0[heads] = init[rows[heads]]
+    # The one scatter back to row order.
+    word[rows] = classify_sorted(day, arrival, first, s0, params)
 
 
 def _same_day_runs(
@@ -184,16 +298,33 @@ def _same_day_runs(
     return keep, dup_pos, twin_pos, gpos[ambiguous]
 
 
-def person_slices(first: np.ndarray, chunk_rows: int) -> list[tuple[int, int]]:
-    """Bounds of consecutive slices of about ``chunk_rows`` rows, cut where a person starts."""
-    n = first.size
-    if n <= chunk_rows:
-        return [(0, n)] if n else []
-    starts = np.flatnonzero(first)
-    # The first person start at or after each multiple of chunk_rows.
-    at = np.searchsorted(starts, np.arange(0, n, chunk_rows))
-    bounds = [*np.unique(starts[at[at < starts.size]]).tolist(), n]
-    return [(int(a), int(b)) for a, b in itertools.pairwise(bounds) if b > a]
+def _pack_table() -> np.ndarray:
+    """Packed flags by (arrival, outcome, before + 1, after + 1), index
+    ((arrival * 3 + outcome) * 3 + before + 1) * 3 + after + 1.
+
+    Long-term arrival: 0 -> 1; departure: 1 -> 0. Three-valued: known False when the
+    crossing cannot change the status (failed outcome, status already on the side the
+    crossing leads to, or status after on the side it leaves), unknown otherwise.
+    """
+    table = np.zeros(54, dtype=np.uint8)
+    for arrival in (0, 1):
+        for outcome in (REACHED, FAILED, OUTCOME_UNKNOWN):
+            for before in (-1, 0, 1):
+                for after in (-1, 0, 1):
+                    if before == 1 - arrival and after == arrival:
+                        long_term = 1
+                    elif outcome == FAILED or before == arrival or after == 1 - arrival:
+                        long_term = 0
+                    else:
+                        long_term = UNKNOWN
+                    code = ((arrival * 3 + outcome) * 3 + before + 1) * 3 + after + 1
+                    table[code] = (
+                        outcome | (before + 1) << 2 | (after + 1) << 4 | (long_term + 1) << 6
+                    )
+    return table
+
+
+_PACK_TABLE = _pack_table()
 
 
 def word_dtype(window: int) -> type[np.unsignedinteger] | type[np.signedinteger]:
@@ -217,11 +348,11 @@ def classify_sorted(
     The word is ``days_in << PACK_SHIFT | outcome | (before + 1) << 2 | (after + 1) << 4
     | (long_term + 1) << 6`` with statuses 0/1 and -1 unknown: one array to scatter back
     to input order instead of five (uint32 when ``days_in`` fits, else int64).
+    Running maxima and sums are the costly passes (no SIMD): there are three.
     """
     n = day.size
     threshold, window, obs_end = params.threshold, params.window, params.obs_end
     is_a = arrival.view(bool)
-    idx = np.arange(n, dtype=np.int32)
     last = np.empty(n, dtype=bool)
     last[-1] = True
     last[:-1] = first[1:]
@@ -232,90 +363,91 @@ def classify_sorted(
     # crossing is closed like an A->D pair departing at obs_end (an arrival stays in to
     # the end of any window) or a D->A pair (a departure is never in). No window reaches
     # past its own person's crossings, so sums never mix persons.
-    next_day = np.empty_like(day)
-    next_day[:-1] = day[1:]
-    next_day[last] = obs_end
+    shifted = np.empty_like(day)
+    shifted[:-1] = day[1:]
+    next_day = np.where(last, obs_end, shifted)
     next_a = np.empty(n, dtype=bool)
     next_a[:-1] = is_a[1:]
-    next_a[last] = ~is_a[last]
+    next_a &= ~last
+    next_a |= last & ~is_a
     mid = next_day - day
     mid >>= 1
     mid += day
     in_start = np.where(is_a | next_a, day, mid)
-    in_end = np.where(is_a, np.where(next_a, mid, next_day), np.where(next_a, day, next_day))
-    del mid, next_day, next_a
+    in_end = np.where(next_a, np.where(is_a, mid, day), next_day)
+    del mid, next_day, next_a, shifted
     # cum[i] = in-country days of the slice's intervals before crossing i. Persons'
     # intervals are disjoint and lie in [first day, obs_end]: that bounds the total.
     persons = int(np.count_nonzero(first))
     cum_type = np.int32 if persons * (obs_end - int(day.min()) + 1) < 2**31 else np.int64
-    cum = np.zeros(n + 1, dtype=cum_type)
+    cum = np.empty(n + 1, dtype=cum_type)
+    cum[0] = 0
     np.cumsum(in_end - in_start, out=cum[1:])
 
-    x = np.minimum(day + window, obs_end).astype(np.int32)
+    x = np.minimum(day + window, obs_end)
     j = _window_ends(day, first, x)
     partial = np.minimum(x, in_end[j])
     partial -= in_start[j]
     np.maximum(partial, 0, out=partial)
-    days_in = (cum[j] - cum[:-1]).astype(np.int32)
+    days_in = cum[j]
+    days_in -= cum[:-1]
+    days_in = days_in.astype(np.int32, copy=False)
     days_in += partial
     days_observed = x - day
     del j, partial, in_start, in_end, cum, x
 
     # Outcome: reached / failed / unknown (unknown only when the window is cut).
     # toward = days on the side the crossing leads to (in for arrivals, out for departures).
+    # Reaching and failing exclude each other (O <= W).
     toward = np.where(is_a, days_in, days_observed - days_in)
-    outcome = np.full(n, OUTCOME_UNKNOWN, dtype=np.int8)
+    reached = toward >= threshold
     days_observed -= toward  # days away from the side the crossing leads to
-    outcome[days_observed > window - threshold] = FAILED
-    outcome[toward >= threshold] = REACHED
+    failed = days_observed > window - threshold
     del toward, days_observed
+    outcome = np.full(n, OUTCOME_UNKNOWN, dtype=np.int8)
+    outcome -= failed
+    outcome -= reached
+    outcome -= reached
 
     # Initial status: first crossing at least V days after the data start decides it.
-    s0 = np.full(n, UNKNOWN, dtype=np.int8) if s0 is None else s0.astype(np.int8)
+    init = np.full(n, UNKNOWN, dtype=np.int8) if s0 is None else s0.astype(np.int8)
     known = first & (day >= params.data_start + threshold)
-    s0 = np.where(known, 1 - arrival, s0)
-    person_start = np.maximum.accumulate(np.where(first, idx, 0))
+    init = np.where(known, 1 - arrival, init)
 
-    # Status after each crossing: the last reset (reaching crossing, or the initial status)
-    # forward-filled within the person, made unknown by any later unknown-outcome crossing
-    # that could have changed it (an unknown departure of a resident, an unknown arrival
-    # of a non-resident).
-    last_reset = np.maximum.accumulate(np.where(outcome == REACHED, idx, -1))
-    has_reset = last_reset >= person_start
-    base = np.where(has_reset, arrival[last_reset], s0[person_start])
-    base_pos = np.where(has_reset, last_reset, person_start - 1)
-    del has_reset, last_reset
-    unknown = outcome == OUTCOME_UNKNOWN
-    last_ua = np.maximum.accumulate(np.where(unknown & is_a, idx, -1))
-    spoilt = (base == 0) & (last_ua > base_pos)
-    del last_ua
-    last_ud = np.maximum.accumulate(np.where(unknown & ~is_a, idx, -1))
-    spoilt |= (base == 1) & (last_ud > base_pos)
-    del last_ud, base_pos
-    after = base.astype(np.int8)
-    after[spoilt] = UNKNOWN
+    # Status after each crossing: the last reset (a reaching crossing, or a person's
+    # initial status) forward-filled within the person. One running maximum carries the
+    # reset's position and value: code = rank << 2 | (status + 1), rank 2i + 1 for a
+    # reaching crossing i and 2i for the initial status before a first crossing i.
+    wide = np.int32 if n < 2**27 else np.int64
+    rank: np.ndarray = np.arange(1, 2 * n + 1, 2, dtype=wide)  # 2i + 1
+    reset = np.where(first, ((rank - 1) << 2) + init + 1, -1)
+    np.copyto(reset, (rank << 2) + arrival + 1, where=reached)
+    np.maximum.accumulate(reset, out=reset)
+    base = (reset & 3).astype(np.int8)
+    base -= 1
+    reset >>= 2  # rank of the last reset
+    # The status is made unknown by any later unknown-outcome crossing that could have
+    # changed it: an unknown arrival of a non-resident, an unknown departure of a
+    # resident (with an unknown status it stays unknown anyway).
+    spoiling = np.where((outcome == OUTCOME_UNKNOWN) & (arrival != base), rank, -1)
+    np.maximum.accumulate(spoiling, out=spoiling)
+    after = np.where(spoiling > reset, np.int8(UNKNOWN), base)
+    del rank, reset, spoiling, base
     before = np.empty_like(after)
     before[1:] = after[:-1]
-    before = np.where(first, s0, before)
+    before = np.where(first, init, before)
 
-    # Long-term arrival: 0 -> 1; departure: 1 -> 0. Three-valued: known False when the
-    # crossing cannot change the status (failed outcome, status already on the side the
-    # crossing leads to, or status after on the side it leaves).
-    target = arrival  # status an arrival/departure leads to
-    long_term = np.full(n, UNKNOWN, dtype=np.int8)
-    long_term[(outcome == FAILED) | (before == target) | (after == 1 - target)] = 0
-    long_term[(before == 1 - target) & (after == target)] = 1
-
+    code = arrival * np.int8(3)
+    code += outcome
+    code *= 3
+    code += before
+    code *= 3
+    code += after
+    code += 4  # the + 1 of before (times 3) and of after
     word_type = word_dtype(window)
     word = days_in.astype(word_type)
     word <<= PACK_SHIFT
-    word |= outcome.view(np.uint8)
-    before += 1
-    word |= before.view(np.uint8).astype(word_type) << 2
-    after += 1
-    word |= after.view(np.uint8).astype(word_type) << 4
-    long_term += 1
-    word |= long_term.view(np.uint8).astype(word_type) << 6
+    word |= np.take(_PACK_TABLE, code)
     return word
 
 
@@ -325,10 +457,10 @@ def _window_ends(day: np.ndarray, first: np.ndarray, x: np.ndarray) -> np.ndarra
     Steps forward over the next crossings, keeping only the crossings whose window still
     reaches further: the work is the number of crossings inside windows, and all reads
     are near-sequential. Crossings still open after :data:`MAX_STEPS` steps (frequent
-    travellers) are resolved by one binary search on a packed (person, day) key.
+    travellers) are finished by a binary search within their person.
     """
     n = day.size
-    j = np.arange(n, dtype=np.int32)
+    j = np.arange(n, dtype=np.intp)
     # Padding: position n acts as the first crossing of another person.
     first_pad = np.empty(n + 1, dtype=bool)
     first_pad[:n] = first
@@ -341,16 +473,24 @@ def _window_ends(day: np.ndarray, first: np.ndarray, x: np.ndarray) -> np.ndarra
     step = 1
     while active.size:
         j[active] = active + step
-        step += 1
-        if step > MAX_STEPS:
+        if step == MAX_STEPS:
             break
+        step += 1
         nxt = active + step
         ok = ~first_pad[nxt] & (day_pad[nxt] <= x[active])
         active = active[ok]
     if active.size:
-        person = np.cumsum(first, dtype=np.int64) - 1
-        span = int(day.max()) - int(day.min()) + int((x - day).max()) + 2
-        pkey = person * span + (day - int(day.min()))
-        query = person[active] * span + (x[active] - int(day.min()))
-        j[active] = np.searchsorted(pkey, query, side="right") - 1
+        starts = np.flatnonzero(first_pad)
+        lo = j[active]
+        hi = starts[np.searchsorted(starts, active, side="right")] - 1  # person's last
+        limit = x[active]
+        while True:
+            open_ = lo < hi
+            if not open_.any():
+                break
+            mid = (lo + hi + 1) >> 1
+            inside = day[mid] <= limit
+            lo = np.where(inside, mid, lo)
+            hi = np.where(inside, hi, mid - 1)
+        j[active] = lo
     return j

@@ -23,16 +23,13 @@ from migdata._resources import data_path
 from migdata.errors import ConfigurationError, InputError
 from migdata.harmonised import AGE_PATTERN, COUNTERPART_TYPES, HARMONISED_COLUMNS, TARGETS
 from migdata.sources._crossings_kernel import (
-    KEY_BITS,
+    BLOCK,
     OUTCOMES,
     PACK_SHIFT,
     UNKNOWN,
     RuleParams,
-    SortedCrossings,
-    classify_sorted,
-    key_bits,
-    person_slices,
-    sort_crossings,
+    TieRows,
+    classify_rows,
     word_dtype,
 )
 
@@ -45,6 +42,7 @@ __all__ = [
 ]
 
 _DAY_NS = 86_400 * 10**9
+_NAT = np.iinfo(np.int64).min
 _UNIT_NS = {
     "D": _DAY_NS,
     "h": 3_600 * 10**9,
@@ -123,18 +121,22 @@ def _day_to_date(day: int) -> dt.date:
 class _Prepared:
     """Columns read and checked, aligned with the input rows."""
 
-    code: np.ndarray  # person code (int64), -1 missing
+    code: np.ndarray  # person code (int64): code - code_lo is dense, -1 missing
+    code_lo: int
     arr: np.ndarray  # 1 arrival, 0 departure, -1 unreadable
     day: np.ndarray  # days since epoch (int32), 0 where not ok_time
     tie_key: np.ndarray  # order within the day (int64): the timestamp, or seq when given
-    ok_time: np.ndarray
-    ok_seq: np.ndarray
-    cleaned: np.ndarray  # rows whose direction spelling was cleaned
+    ok_time: np.ndarray | None  # None: every time read
+    ok_seq: np.ndarray | None  # None: no seq, or every seq read
+    cleaned: np.ndarray | None  # rows whose direction spelling was cleaned (None: none)
     init: np.ndarray | None
 
 
-def _person_codes(column: pd.Series) -> np.ndarray:
-    """Integer code per row (-1 = missing); integer ids with a compact range are used as is."""
+def _person_codes(column: pd.Series) -> tuple[np.ndarray, int]:
+    """Integer code per row and its offset: ``code - lo`` is dense, ``code < lo`` missing.
+
+    Integer ids with a compact range are used as they are (no hashing, no copy).
+    """
     n = len(column)
     if pd.api.types.is_integer_dtype(column.dtype) and not isinstance(
         column.dtype, pd.api.extensions.ExtensionDtype
@@ -142,26 +144,26 @@ def _person_codes(column: pd.Series) -> np.ndarray:
         values = column.to_numpy(dtype=np.int64)
         if n:
             lo, hi = int(values.min()), int(values.max())
-            # No hashing needed when ids are already small dense integers.
             if hi - lo <= 4 * n + 1024:
-                return values - lo
+                return values, lo
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     codes = codes.astype(np.int64, copy=False)
     if len(uniques) and (pd.api.types.is_string_dtype(uniques.dtype) or uniques.dtype == object):
         blank = np.array([isinstance(u, str) and not u.strip() for u in uniques], dtype=bool)
         if blank.any():
             codes = np.where(codes >= 0, np.where(blank[np.maximum(codes, 0)], -1, codes), -1)
-    return codes
+    return codes, 0
 
 
-def _direction_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """1 arrival, 0 departure, -1 unreadable; and which rows had their spelling cleaned."""
+def _direction_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
+    """1 arrival, 0 departure, -1 unreadable; and which rows had their spelling cleaned
+    (None when no spelling needed cleaning)."""
     if pd.api.types.is_bool_dtype(column.dtype):
         values = column.astype("boolean")
         out = np.where(values.isna().to_numpy(), -1, values.fillna(False).to_numpy(bool))
         return out.astype(np.int8), out >= 0
     if isinstance(column.dtype, pd.CategoricalDtype):
-        codes = column.cat.codes.to_numpy().astype(np.int64)
+        codes = column.cat.codes.to_numpy()  # small ints, indexed as they are
         uniques = pd.Index(column.cat.categories)
     else:
         codes, uniques = pd.factorize(column, use_na_sentinel=True)
@@ -171,14 +173,15 @@ def _direction_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     )
     exact = np.array([str(u) in ("arrival", "departure") for u in uniques] + [True], dtype=bool)
     out = mapped[codes]  # code -1 picks the trailing -1 sentinel
-    cleaned = (out >= 0) & ~exact[codes]
-    return out, cleaned
+    if exact.all():
+        return out, None
+    return out, (out >= 0) & ~exact[codes]
 
 
 def _time_values(
     time: pd.Series, seq: pd.Series | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Day, order within the day, time-ok and seq-ok masks for every row.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Day, order within the day, time-ok and seq-ok masks (None: all ok) for every row.
 
     The order within the day is the timestamp itself (same day: the time of day decides),
     or ``seq`` when given (it replaces the time of day). Equal values mean the same time.
@@ -191,16 +194,18 @@ def _time_values(
     raw = time.to_numpy()
     per_day = _DAY_NS // _UNIT_NS[np.datetime_data(raw.dtype)[0]]
     values = raw.view(np.int64)
-    ok_time = ~np.isnat(raw)
-    day = (values // per_day).astype(np.int32)  # days since 1970 fit int32
-    if not ok_time.all():
+    # NaT is the smallest int64: a reduction tells whether any is present.
+    ok_time = None if not values.size or values.min() != _NAT else ~np.isnat(raw)
+    day = np.empty(values.size, dtype=np.int32)  # days since 1970 fit int32
+    np.floor_divide(values, per_day, out=day, casting="unsafe")
+    if ok_time is not None:
         day[~ok_time] = 0
     if seq is None:
-        return day, values, ok_time, np.ones(values.size, dtype=bool)
+        return day, values, ok_time, None
     seq_num = pd.to_numeric(seq, errors="coerce").astype("float64").to_numpy()
     ok_seq = np.isfinite(seq_num) & (seq_num == np.round(seq_num))
     tie_key = np.where(ok_seq, seq_num, 0).astype(np.int64)
-    return day, tie_key, ok_time, ok_seq
+    return day, tie_key, ok_time, None if ok_seq.all() else ok_seq
 
 
 def _initial_status(spec: Any, movements: pd.DataFrame) -> np.ndarray | None:
@@ -256,12 +261,12 @@ def _prepare(movements: pd.DataFrame, initial_status: Any) -> _Prepared:
             f"missing {', '.join(missing)}; got {', '.join(map(str, movements.columns))}",
             column=missing[0],
         )
-    code = _person_codes(movements["person_id"])
+    code, code_lo = _person_codes(movements["person_id"])
     arr, cleaned = _direction_codes(movements["direction"])
     seq = movements["seq"] if "seq" in movements.columns else None
     day, tie_key, ok_time, ok_seq = _time_values(movements["time"], seq)
     init = _initial_status(initial_status, movements)
-    return _Prepared(code, arr, day, tie_key, ok_time, ok_seq, cleaned, init)
+    return _Prepared(code, code_lo, arr, day, tie_key, ok_time, ok_seq, cleaned, init)
 
 
 # Reject kinds, in the order they are checked; the sentence is built per row.
@@ -519,25 +524,32 @@ def classify_crossings(
     kind = np.full(n, -1, dtype=np.int8)
 
     def flag(mask: np.ndarray, name: str) -> None:
-        if mask.any():  # clean data pays one pass per check
-            kind[(kind < 0) & mask] = _KINDS.index(name)
+        kind[(kind < 0) & mask] = _KINDS.index(name)
 
-    flag(prep.code < 0, "no_person")
-    flag(prep.arr < 0, "bad_direction")
-    flag(~prep.ok_time, "bad_time")
-    flag(~prep.ok_seq, "bad_seq")
+    # Clean data pays a reduction per check; masks are built only for failing checks.
+    if n and int(prep.code.min()) < prep.code_lo:
+        flag(prep.code < prep.code_lo, "no_person")
+    if n and int(prep.arr.min()) < 0:
+        flag(prep.arr < 0, "bad_direction")
+    if prep.ok_time is not None:
+        flag(~prep.ok_time, "bad_time")
+    if prep.ok_seq is not None:
+        flag(~prep.ok_seq, "bad_seq")
+    # Bad times hold day 0, never flagged as after today or obs_end.
+    day_lo, day_hi = (int(prep.day.min()), int(prep.day.max())) if n else (0, 0)
     today_day = _to_day(dt.date.today() if today is None else today, "today")
-    flag(prep.ok_time & (prep.day > today_day), "future")
-    valid = kind < 0
+    if day_hi > today_day:
+        flag(prep.day > today_day, "future")
     start_day = _to_day(data_start, "data_start") if data_start is not None else None
     end_day = _to_day(obs_end, "obs_end") if obs_end is not None else None
-    if start_day is not None:
-        flag(valid & (prep.day < start_day), "before_start")
-    if end_day is not None:
-        flag(valid & (prep.day >= end_day), "after_end")
-    valid = kind < 0
-    if valid.any():
-        days_valid = prep.day[valid]
+    if start_day is not None and day_lo < start_day:
+        flag(prep.day < start_day, "before_start")
+    if end_day is not None and day_hi >= end_day:
+        flag(prep.day >= end_day, "after_end")
+    all_valid = bool(n) and bool(kind.max() < 0)
+    valid = None if all_valid else kind < 0
+    if all_valid or (valid is not None and valid.any()):
+        days_valid = prep.day if valid is None else prep.day[valid]
         if start_day is None:
             start_day = int(days_valid.min())
         if end_day is None:
@@ -553,41 +565,40 @@ def classify_crossings(
         obs_end=end_day if end_day is not None else 0,
         data_start=start_day if start_day is not None else 0,
     )
-    word = np.zeros(n, dtype=word_dtype(params.window))
-    ties_found = _Ties()
-    if bool(valid.all()):
+    reject_ties = tie_rule is TieRule.REJECT
+    if all_valid:
         # Clean input: the valid rows are the input rows, no index array needed.
-        code = _dense_codes(prep.code)
-        _classify_rows(
+        code, code_lo = _dense_codes(prep.code, prep.code_lo)
+        word, ties_found = classify_rows(
             code,
+            code_lo,
             prep.day,
             prep.arr,
             prep.tie_key,
             prep.init,
             params,
-            chunk_rows,
-            tie_rule is TieRule.REJECT,
-            word,
-            ties_found,
+            int(chunk_rows),
+            reject_ties,
         )
-    elif valid.any():
-        positions = np.flatnonzero(valid)
-        word_valid = np.zeros(positions.size, dtype=word.dtype)
-        found = _Ties()
-        _classify_rows(
-            _dense_codes(prep.code[positions]),
-            prep.day[positions],
-            prep.arr[positions],
-            prep.tie_key[positions],
-            None if prep.init is None else prep.init[positions],
-            params,
-            chunk_rows,
-            tie_rule is TieRule.REJECT,
-            word_valid,
-            found,
-        )
-        word[positions] = word_valid
-        ties_found.add(positions, found)
+    else:
+        word = np.zeros(n, dtype=word_dtype(params.window))
+        ties_found = TieRows()
+        positions = np.flatnonzero(kind < 0)
+        if positions.size:
+            code, code_lo = _dense_codes(prep.code[positions], prep.code_lo)
+            word_valid, found = classify_rows(
+                code,
+                code_lo,
+                prep.day[positions],
+                prep.arr[positions],
+                prep.tie_key[positions],
+                None if prep.init is None else prep.init[positions],
+                params,
+                int(chunk_rows),
+                reject_ties,
+            )
+            word[positions] = word_valid
+            ties_found.add(found, positions)
     dup_rows, dup_of, tie_rows = ties_found.arrays()
     return _assemble(
         movements,
@@ -604,104 +615,11 @@ def classify_crossings(
     )
 
 
-def _dense_codes(code: np.ndarray) -> np.ndarray:
+def _dense_codes(code: np.ndarray, code_lo: int) -> tuple[np.ndarray, int]:
     """Person codes made dense when the ids are sparse integers (fewer key bits)."""
-    if code.size and int(code.max()) > 4 * code.size + 1024:
-        return pd.factorize(code)[0].astype(np.int64)
-    return code
-
-
-@dataclass
-class _Ties:
-    """Duplicates and ambiguous same-time rows found, as positions in the input."""
-
-    duplicate_rows: list[np.ndarray] = field(default_factory=list)
-    duplicate_of: list[np.ndarray] = field(default_factory=list)
-    tie_rows: list[np.ndarray] = field(default_factory=list)
-
-    def add(self, positions: np.ndarray | None, other: _Ties | SortedCrossings) -> None:
-        """Add rows found in a subset whose rows sit at ``positions`` (None: same rows)."""
-
-        def at(a: np.ndarray) -> np.ndarray:
-            return a if positions is None else positions[a]
-
-        if isinstance(other, SortedCrossings):
-            parts = ([other.duplicate_rows], [other.duplicate_of], [other.tie_rows])
-        else:
-            parts = (other.duplicate_rows, other.duplicate_of, other.tie_rows)
-        self.duplicate_rows += [at(a) for a in parts[0] if a.size]
-        self.duplicate_of += [at(a) for a in parts[1] if a.size]
-        self.tie_rows += [at(a) for a in parts[2] if a.size]
-
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        def cat(a: list[np.ndarray]) -> np.ndarray:
-            return np.concatenate(a) if a else np.empty(0, dtype=np.intp)
-
-        return cat(self.duplicate_rows), cat(self.duplicate_of), cat(self.tie_rows)
-
-
-def _classify_rows(
-    code: np.ndarray,
-    day: np.ndarray,
-    arr: np.ndarray,
-    tie_key: np.ndarray,
-    init: np.ndarray | None,
-    params: RuleParams,
-    chunk_rows: int,
-    reject_ties: bool,
-    word: np.ndarray,
-    ties: _Ties,
-) -> None:
-    """Classify valid rows into ``word`` (aligned with them); record duplicates and ties.
-
-    When (person, day, row) does not pack into one 64-bit key, the persons are split in
-    two halves by code and each half is classified alone: rows only interact within a
-    person, so the result is the same.
-    """
-    n = code.size
-    max_code = int(code.max())
-    if key_bits(n, max_code, int(day.max()) - int(day.min())) > KEY_BITS:
-        if max_code == 0:
-            raise InputError(f"expected fewer crossings for one person, got {n}")
-        lower = code <= max_code // 2
-        for mask, offset in ((lower, 0), (~lower, max_code // 2 + 1)):
-            pos = np.flatnonzero(mask)
-            sub_word = np.zeros(pos.size, dtype=word.dtype)
-            found = _Ties()
-            _classify_rows(
-                code[pos] - offset,
-                day[pos],
-                arr[pos],
-                tie_key[pos],
-                None if init is None else init[pos],
-                params,
-                chunk_rows,
-                reject_ties,
-                sub_word,
-                found,
-            )
-            word[pos] = sub_word
-            ties.add(pos, found)
-        return
-    srt = sort_crossings(code, day, arr, tie_key, reject_ties)
-    ties.add(None, srt)
-    s0 = None
-    if init is not None:
-        # Outside information is only read on a person's first crossing.
-        s0 = np.full(srt.rows.size, UNKNOWN, dtype=np.int8)
-        heads = np.flatnonzero(srt.first)
-        s0[heads] = init[srt.rows[heads]]
-    out = np.empty(srt.rows.size, dtype=word.dtype)
-    for a, b in person_slices(srt.first, int(chunk_rows)):
-        out[a:b] = classify_sorted(
-            srt.day[a:b],
-            srt.arrival[a:b],
-            srt.first[a:b],
-            None if s0 is None else s0[a:b],
-            params,
-        )
-    # The one scatter back to input order.
-    word[srt.rows] = out
+    if code.size and int(code.max()) - code_lo > 4 * code.size + 1024:
+        return pd.factorize(code)[0].astype(np.int64), 0
+    return code, code_lo
 
 
 def _assemble(
@@ -718,39 +636,22 @@ def _assemble(
     end_day: int | None,
 ) -> Crossings:
     n = len(movements)
-    dup_of = np.full(n, -1, dtype=np.int64)
+    dup_of = None
     if dup_rows.size:
+        dup_of = np.full(n, -1, dtype=np.int64)
         dup_of[dup_rows] = dup_of_rows
         kind[dup_rows] = _KINDS.index("duplicate")
     if tie_rule is TieRule.REJECT and tie_rows.size:
         kind[tie_rows] = _KINDS.index("ambiguous")
-    keep = kind < 0
-    all_kept = bool(keep.all())
-
-    def pick(a: np.ndarray) -> np.ndarray:
-        return a if all_kept else a[keep]
-
-    word = pick(word)
-    day = pick(prep.day)
-    days_observed = np.minimum(day + params.window, params.obs_end)
-    days_observed -= day
-    codes = (word & 0xFF).astype(np.uint8)
-
-    def boolean(shift: int) -> pd.arrays.BooleanArray:
-        status = (codes >> shift) & 3  # 0 unknown, 1 no, 2 yes
-        return pd.arrays.BooleanArray(status == 2, status == 0)
-
-    columns = {
-        "days_observed": days_observed.astype(np.int32, copy=False),
-        "days_in": (word >> PACK_SHIFT).astype(np.int32),
-        "outcome": pd.Categorical.from_codes(
-            (codes & 3).astype(np.int8), categories=list(OUTCOMES)
-        ),
-        "resident_before": boolean(2),
-        "resident_after": boolean(4),
-        "long_term": boolean(6),
-    }
-    base = movements if all_kept else movements.iloc[np.flatnonzero(keep)]
+    # Clean data (the common case at scale) skips every row mask.
+    all_kept = not n or int(kind.max()) < 0
+    keep = None if all_kept else kind < 0
+    if keep is not None:
+        word, day = word[keep], prep.day[keep]
+    else:
+        day = prep.day
+    columns = _output_columns(word, day, params)
+    base = movements if keep is None else movements.iloc[np.flatnonzero(keep)]
     base = base.drop(columns=[c for c in _OUTPUT_COLUMNS if c in base.columns])
     # Series built without copying: pandas would otherwise copy every new column.
     table = base.assign(
@@ -759,8 +660,14 @@ def _assemble(
             for name, values in columns.items()
         }
     )
-    counts = {k: int(np.count_nonzero(kind == i)) for i, k in enumerate(_KINDS)}
-    rejected = _rejected_rows(movements, prep, kind, dup_of, start_day, end_day)
+    if keep is None:
+        counts: dict[str, int] = {}
+        where = np.empty(0, dtype=np.intp)
+    else:
+        tally = np.bincount(kind[~keep], minlength=len(_KINDS)).tolist()
+        counts = dict(zip(_KINDS, tally, strict=True))
+        where = np.flatnonzero(~keep)
+    rejected = _rejected_rows(movements, prep, kind, where, dup_of, start_day, end_day)
     ambiguous = 0 if tie_rule is TieRule.REJECT else int(tie_rows.size)
     return Crossings(
         table=table,
@@ -769,21 +676,65 @@ def _assemble(
         window_days=params.window,
         data_start=None if start_day is None else _day_to_date(start_day),
         obs_end=None if end_day is None else _day_to_date(end_day),
-        cleaned_directions=int(np.count_nonzero(keep & prep.cleaned)),
+        cleaned_directions=_count_cleaned(prep.cleaned, keep),
         ambiguous_ties=ambiguous,
         reject_counts={k: v for k, v in counts.items() if v},
     )
+
+
+def _count_cleaned(cleaned: np.ndarray | None, keep: np.ndarray | None) -> int:
+    if cleaned is None:
+        return 0
+    return int(np.count_nonzero(cleaned if keep is None else cleaned & keep))
+
+
+def _status_tables() -> tuple[np.ndarray, ...]:
+    """Lookup tables from the low byte of a result word to the output codes."""
+    flags = np.arange(256)
+    tables = [(flags & 3).astype(np.int8)]  # outcome code
+    for shift in (2, 4, 6):
+        status = (flags >> shift) & 3  # 0 unknown, 1 no, 2 yes
+        tables += [status == 2, status == 0]  # value, NA mask
+    return tuple(tables)
+
+
+def _output_columns(word: np.ndarray, day: np.ndarray, params: RuleParams) -> dict[str, Any]:
+    """The output columns from the result words, built block by block into their arrays."""
+    m = word.size
+    days_observed = np.empty(m, dtype=np.int32)
+    days_in = np.empty(m, dtype=np.int32)
+    tables = _status_tables()
+    outs = [np.empty(m, dtype=t.dtype) for t in tables]
+    for a in range(0, m, BLOCK):
+        b = min(a + BLOCK, m)
+        d = day[a:b]
+        np.minimum(d + params.window, params.obs_end, out=days_observed[a:b])
+        days_observed[a:b] -= d
+        w = word[a:b]
+        np.right_shift(w, PACK_SHIFT, out=days_in[a:b], casting="unsafe")
+        low = (w & 0xFF).astype(np.intp)
+        for table, out in zip(tables, outs, strict=True):
+            np.take(table, low, out=out[a:b])
+    outcome, *status = outs
+    return {
+        "days_observed": days_observed,
+        "days_in": days_in,
+        "outcome": pd.Categorical.from_codes(outcome, categories=list(OUTCOMES), validate=False),
+        "resident_before": pd.arrays.BooleanArray(status[0], status[1]),
+        "resident_after": pd.arrays.BooleanArray(status[2], status[3]),
+        "long_term": pd.arrays.BooleanArray(status[4], status[5]),
+    }
 
 
 def _rejected_rows(
     movements: pd.DataFrame,
     prep: _Prepared,
     kind: np.ndarray,
-    dup_of: np.ndarray,
+    where: np.ndarray,
+    dup_of: np.ndarray | None,
     start_day: int | None,
     end_day: int | None,
 ) -> pd.DataFrame:
-    where = np.flatnonzero(kind >= 0)
     rejected = movements.iloc[where].copy()
     rejected["row"] = where
     reasons: list[str] = []
@@ -824,7 +775,7 @@ def _rejected_rows(
         elif k == "duplicate":
             reasons.append(
                 "duplicate crossing: same person, time and direction as row "
-                f"{int(dup_of[pos])}, which was kept"
+                f"{-1 if dup_of is None else int(dup_of[pos])}, which was kept"
             )
         else:
             reasons.append(
