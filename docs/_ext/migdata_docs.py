@@ -3,7 +3,9 @@
 ``.. migdata-help:: exchange validate`` prints the real ``--help`` text of a ``migdata``
 command (from ``migdata.cli.build_parser()``, the parser the console script uses), and
 ``.. migdata-flat-api::`` lists every name of ``migdata.__all__`` with the subpackage that
-documents it, so neither page can drift from the installed package.
+documents it, so neither page can drift from the installed package. A cross-reference to a
+flat name (``:func:`migdata.harmonise```) resolves to the entry of the subpackage that
+documents it.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ DOCUMENTED = (
 
 # argparse wraps help text to the terminal width; fix it so the pages do not depend on the
 # machine that builds them.
-HELP_COLUMNS = "92"
+HELP_COLUMNS = "80"
 
 
 class MigdataHelp(SphinxDirective):
@@ -145,9 +147,56 @@ class MigdataLazyMembers(SphinxDirective):
         return list(container.children)
 
 
+def _lookup(path: str) -> Any:
+    """The object at a dotted path such as ``migdata.sources.duration.duration_factor``."""
+    parts = path.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj: Any = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        try:
+            for attr in parts[cut:]:
+                obj = getattr(obj, attr)
+        except AttributeError:
+            return None
+        return obj
+    return None
+
+
+def _resolve_public_name(app: Sphinx, env: Any, node: Any, contnode: Any) -> Any:
+    """Resolve a reference to a migdata object by a name other than its documented one.
+
+    ``:func:`migdata.harmonise``` (the flat API), ``migdata.sources.duration.duration_factor``
+    (the defining module) and a bare ``:func:`harmonise``` written inside the ``migdata``
+    module all link to the single entry of the subpackage that documents the object.
+    """
+    if node.get("refdomain") != "py":
+        return None
+    target = node.get("reftarget", "")
+    context = node.get("py:module") or ""
+    if target.startswith("migdata."):
+        candidates = [target]
+    elif context.startswith("migdata"):
+        candidates = [f"{context}.{target}", f"migdata.{target}"]
+    else:
+        return None
+    for path in candidates:
+        obj = _lookup(path)
+        if obj is None or not (inspect.isclass(obj) or callable(obj)):
+            continue
+        owner = _owner(path.rsplit(".", 1)[-1], obj)
+        if owner is not None and owner != path:
+            return env.get_domain("py").resolve_xref(
+                env, node["refdoc"], app.builder, node["reftype"], owner, node, contnode
+            )
+    return None
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the directives."""
     app.add_directive("migdata-help", MigdataHelp)
     app.add_directive("migdata-flat-api", MigdataFlatApi)
     app.add_directive("migdata-lazy-members", MigdataLazyMembers)
+    app.connect("missing-reference", _resolve_public_name)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
