@@ -49,6 +49,7 @@ def _same_as_openpyxl(path: Path) -> XlsxBook:
             assert book.states[name] == wb[name].sheet_state
             got = _trimmed(book.iter_rows(name))
             assert got == _trimmed(wb[name].iter_rows(values_only=True)), name
+            assert _trimmed(book.iter_rows(name, stream=True)) == got, name
     finally:
         wb.close()
         book.close()

@@ -11,7 +11,7 @@ import posixpath
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -275,9 +275,11 @@ class XlsxBook:
 
     # -- cells -----------------------------------------------------------------------------
 
-    def iter_rows(self, sheet: str) -> Iterator[tuple[Any, ...]]:
+    def iter_rows(self, sheet: str, *, stream: bool = False) -> Generator[tuple[Any, ...]]:
         """Rows of values of a sheet from row 1, as openpyxl's read-only ``values_only``.
 
+        ``stream=True`` parses the part as the rows are taken (cheaper when only the first
+        rows are wanted); otherwise a part of a few MB is parsed at once (faster in total).
         Raises :class:`Unsupported` (possibly after some rows) on anything unexpected;
         read the rows into a list first when a fallback must be possible.
         """
@@ -285,17 +287,17 @@ class XlsxBook:
         if part is None:
             return  # a chart sheet has no cells
         try:
-            yield from self._sheet_rows(part)
+            yield from self._sheet_rows(part, stream)
         except (Unsupported, InputError):
             raise
         except _DAMAGE as err:
             raise Unsupported(f"{sheet}: {type(err).__name__}: {err}") from err
 
-    def _sheet_rows(self, part: str) -> Iterator[tuple[Any, ...]]:
+    def _sheet_rows(self, part: str, stream: bool) -> Iterator[tuple[Any, ...]]:
         shared: dict[str, Any] = {}  # shared formulas of this sheet
         expected = 1  # number of the next row to yield
         last = 0
-        for row in self._row_elements(part):
+        for row in self._row_elements(part, stream):
             r = row.get("r")
             number = last + 1 if r is None else int(float(r))
             if r is not None and float(r) != number:
@@ -310,10 +312,10 @@ class XlsxBook:
             last = number
             row.clear()
 
-    def _row_elements(self, part: str) -> Iterator[Element]:
+    def _row_elements(self, part: str, stream: bool) -> Iterator[Element]:
         """The ``<row>`` elements of a worksheet part, in document order."""
         with self._open(part) as fh:
-            if self._zip.getinfo(part).file_size <= WHOLE_PART_BYTES:
+            if not stream and self._zip.getinfo(part).file_size <= WHOLE_PART_BYTES:
                 # A questionnaire sheet (~100 kB): one parse in C is far cheaper than
                 # streaming events for every element.
                 data = fromstring(_cells_only(fh.read())).find(_SHEET_DATA)

@@ -13,11 +13,11 @@ import html
 import math
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache, lru_cache, partial
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -401,6 +401,7 @@ class _Collected:
 def _assemble(col: _Collected, country: str) -> pd.DataFrame:
     """The answers table from the collected cells: every item of every source block."""
     records: list[dict[str, Any]] = []
+    options = _option_cells(col)
     for module in bank.MODULES:
         if module not in col.sources:
             continue
@@ -413,9 +414,7 @@ def _assemble(col: _Collected, country: str) -> pd.DataFrame:
         for sid, its in blocks:
             keys = [make_key(module, sid, it.id) for it in its]
             touched = any(k in col.cells and not _blank(col.cells[k].raw) for k in keys) or any(
-                k2.startswith(k + "#") and not _blank(c.raw)
-                for k in keys
-                for k2, c in col.cells.items()
+                not _blank(c.raw) for k in keys for _, c in options.get(k, ())
             )
             if sid and not touched:
                 continue  # an unused source block: the office has fewer sources
@@ -428,7 +427,7 @@ def _assemble(col: _Collected, country: str) -> pd.DataFrame:
                 if it.type == "multiple" and p.status == "missing" and p.problem is None:
                     p = _from_option_rows(it, module, sid, col)
                 if p.problem:
-                    where = cell or _option_cell(col, key)
+                    where = cell or _option_cell(options, key)
                     col.problem(
                         where.sheet if where else module,
                         where.cell if where else "",
@@ -442,10 +441,10 @@ def _assemble(col: _Collected, country: str) -> pd.DataFrame:
                     "module": module,
                     "source_id": sid,
                     "item_id": it.id,
-                    "raw": _raw_text(cell.raw) if cell else _option_raw(col, key),
+                    "raw": _raw_text(cell.raw) if cell else _option_raw(options, key),
                     "value": p.value,
                     "status": p.status,
-                    "sheet": cell.sheet if cell else (module if _option_cell(col, key) else ""),
+                    "sheet": cell.sheet if cell else (module if key in options else ""),
                     "cell": cell.cell if cell else "",
                     "comment": cell.comment if cell else "",
                 }
@@ -464,24 +463,19 @@ def _assemble(col: _Collected, country: str) -> pd.DataFrame:
                     row["status"] = "not_applicable"
                 row["level"] = bank.item_level(it, p.value) if p.status == "answered" else None
                 records.append(row)
-    out = pd.DataFrame(
-        records, columns=[*TABLE_COLUMNS[:6], "status", "sheet", "cell", "comment", "level"]
-    )
-    out["level"] = pd.array(out["level"].tolist(), dtype="Int64")
-    for c in (
-        "country",
-        "module",
-        "source_id",
-        "item_id",
-        "raw",
-        "value",
-        "status",
-        "sheet",
-        "cell",
-        "comment",
-    ):
-        out[c] = out[c].astype("string").fillna("")
-    return out[TABLE_COLUMNS]
+    # One typed array per column (building the frame first and casting after costs more
+    # than reading a whole workbook).
+    data = {
+        c: pd.array([_text_or_empty(r[c]) for r in records], dtype="string")
+        for c in TABLE_COLUMNS
+        if c != "level"
+    }
+    data["level"] = pd.array([r["level"] for r in records], dtype="Int64")
+    return pd.DataFrame(data, columns=TABLE_COLUMNS)
+
+
+def _text_or_empty(value: Any) -> str:
+    return value if isinstance(value, str) else ("" if value is None else str(value))
 
 
 def _lookup(scope: dict[str, _Parsed], name: str) -> frozenset[str] | float | str | None:
@@ -496,19 +490,23 @@ def _lookup(scope: dict[str, _Parsed], name: str) -> frozenset[str] | float | st
     return p.value
 
 
-def _option_cell(col: _Collected, key: str) -> _Cell | None:
+def _option_cells(col: _Collected) -> dict[str, list[tuple[str, _Cell]]]:
+    """Option rows (``KEY#CODE``) grouped by the key of their item, in reading order."""
+    out: dict[str, list[tuple[str, _Cell]]] = {}
     for k, c in col.cells.items():
-        if k.startswith(key + "#"):
-            return c
-    return None
+        base, sep, code = k.rpartition("#")
+        if sep and "|" not in code:  # an option code has no "|", a source id may hold "#"
+            out.setdefault(base, []).append((code, c))
+    return out
 
 
-def _option_raw(col: _Collected, key: str) -> str:
-    parts = [
-        f"{k.split('#', 1)[1]}={_raw_text(c.raw)}"
-        for k, c in col.cells.items()
-        if k.startswith(key + "#") and not _blank(c.raw)
-    ]
+def _option_cell(options: dict[str, list[tuple[str, _Cell]]], key: str) -> _Cell | None:
+    found = options.get(key)
+    return found[0][1] if found else None
+
+
+def _option_raw(options: dict[str, list[tuple[str, _Cell]]], key: str) -> str:
+    parts = [f"{code}={_raw_text(c.raw)}" for code, c in options.get(key, ()) if not _blank(c.raw)]
     return "; ".join(parts)
 
 
@@ -651,14 +649,24 @@ class _Book:
             self._wb = _load_openpyxl(path)
             self.sheetnames = list(self._wb.sheetnames)
 
-    def rows(self, sheet: str) -> Iterator[tuple[int, tuple[Any, ...]]]:
-        """(row number, values) from row 1; InputError past :data:`MAX_ROWS` rows."""
+    def rows(
+        self, sheet: str, until: Callable[[tuple[Any, ...]], bool] | None = None
+    ) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        """(row number, values) from row 1; InputError past :data:`MAX_ROWS` rows.
+
+        ``until``: stop after the first row for which it is true (the rest is not parsed).
+        """
         values: Iterable[tuple[Any, ...]] | None = None
         if self._fast is not None:
+            # Read into a list (at most one row too many) so that a surprise half-way can
+            # still go to openpyxl.
+            values = []
             try:
-                # Read into a list (at most one row too many) so that a surprise half-way
-                # can still go to openpyxl.
-                values = list(islice(self._fast.iter_rows(sheet), MAX_ROWS + 1))
+                with closing(self._fast.iter_rows(sheet, stream=until is not None)) as rows:
+                    for row in rows:
+                        values.append(row)
+                        if len(values) > MAX_ROWS or (until is not None and until(row)):
+                            break
             except self._unsupported:
                 values = None
         for n, row in enumerate(values if values is not None else self._slow(sheet), start=1):
@@ -670,6 +678,8 @@ class _Book:
                     sheet=sheet,
                 )
             yield n, row
+            if until is not None and until(row):
+                return
 
     def _slow(self, sheet: str) -> Iterator[tuple[Any, ...]]:
         if self._wb is None:
@@ -695,19 +705,23 @@ class _Book:
             self._wb.close()
 
 
-def _read_meta(book: _Book) -> tuple[dict[str, str], dict[str, tuple[str, int]]]:
+def _read_meta(book: _Book) -> dict[str, str]:
+    """Version, country and language from the hidden ``_meta`` sheet.
+
+    They sit above the ``sheet, row, key`` table of row keys, which is not read: the keys
+    travel with their rows in column G.
+    """
     info: dict[str, str] = {}
-    keys: dict[str, tuple[str, int]] = {}
     if META_SHEET not in book.sheetnames:
-        return info, keys
-    for _, row in book.rows(META_SHEET):
-        if not row or row[0] is None:
-            continue
-        if len(row) >= 3 and row[2] is not None and isinstance(row[1], int | float):
-            keys[str(row[2])] = (str(row[0]), int(row[1]))
-        elif len(row) >= 2 and row[1] is not None:
+        return info
+    for _, row in book.rows(META_SHEET, until=_is_keys_header):
+        if len(row) >= 2 and row[0] is not None and row[1] is not None:
             info[str(row[0])] = str(row[1])
-    return info, keys
+    return info
+
+
+def _is_keys_header(row: tuple[Any, ...]) -> bool:
+    return [str(v).strip().lower() for v in row[:3]] == ["sheet", "row", "key"]
 
 
 def _check_version(found: str, path: Path, col: _Collected) -> None:
@@ -745,7 +759,7 @@ def _read_xlsx(path: Path) -> Answers:
     book = _Book(path)
     try:
         col = _Collected()
-        info, _meta_keys = _read_meta(book)
+        info = _read_meta(book)
         _check_version(info.get("bank_version", ""), path, col)
         country = info.get("country", "")
         language = info.get("language", "")
