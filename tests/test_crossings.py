@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from migdata.errors import ConfigurationError, InputError
 from migdata.harmonised import HARMONISED_COLUMNS, harmonised_schema
+from migdata.sources import _crossings_kernel as kernel
 from migdata.sources.crossings import (
     Crossings,
     TieRule,
@@ -283,6 +285,50 @@ def test_shuffling_rows_does_not_change_result(case: dict, rnd: random.Random) -
     rnd.shuffle(order)
     shuffled = as_plain(run({**case, "moves": case["moves"].iloc[order]}).table)
     pd.testing.assert_frame_equal(shuffled.loc[whole.index], whole)
+
+
+@settings(max_examples=60, deadline=None)
+@given(histories(with_seq=False))
+def test_internal_fallbacks_equal_reference(case: dict) -> None:
+    """Splitting persons when the sort key is too wide, and the binary search for
+    window ends after the first step, give the reference result."""
+    moves = case["moves"]
+    days = [day_of(t) for t in moves["time"]]
+    # The narrowest key that still holds one person: every person set is split down.
+    narrow = kernel.key_bits(len(moves), 0, max(days) - min(days))
+    with (
+        mock.patch.object(kernel, "KEY_BITS", narrow),
+        mock.patch.object(kernel, "MAX_STEPS", 1),
+    ):
+        result = run(case)
+    expected = reference(
+        moves, case["obs_end"], case["data_start"], "card_status" if case["use_init"] else None
+    )
+    pd.testing.assert_frame_equal(as_plain(result.table), as_plain_reference(expected))
+
+
+def test_frequent_travellers_equal_reference() -> None:
+    """Dozens of crossings inside one window (beyond the stepping limit) are summed right."""
+    rng = np.random.default_rng(11)
+    rows = []
+    for p in range(12):
+        day = int(rng.integers(0, 200))
+        for _ in range(int(rng.integers(20, 60))):
+            day += int(rng.choice([1, 2, 3, 7, 30, 90]))
+            rows.append((f"c{p}", BASE + dt.timedelta(days=day), rng.choice(["A", "D"])))
+    moves = pd.DataFrame(rows, columns=["person_id", "time", "direction"])
+    moves["time"] = pd.to_datetime(moves["time"])
+    moves = moves.sample(frac=1, random_state=3)
+    obs_end, data_start = day_of(BASE) + 2000, day_of(BASE)
+    result = classify_crossings(
+        moves,
+        obs_end=EPOCH + dt.timedelta(days=obs_end),
+        data_start=EPOCH + dt.timedelta(days=data_start),
+        today="2030-01-01",
+    )
+    assert len(result.rejected) == 0
+    expected = reference(moves, obs_end, data_start)
+    pd.testing.assert_frame_equal(as_plain(result.table), as_plain_reference(expected))
 
 
 # --------------------------------------------------------------------------------------

@@ -420,8 +420,10 @@ def classify_sorted(
     # reaching crossing i and 2i for the initial status before a first crossing i.
     wide = np.int32 if n < 2**27 else np.int64
     rank: np.ndarray = np.arange(1, 2 * n + 1, 2, dtype=wide)  # 2i + 1
-    reset = np.where(first, ((rank - 1) << 2) + init + 1, -1)
-    np.copyto(reset, (rank << 2) + arrival + 1, where=reached)
+    value = np.where(reached, arrival + 1, init - 3)  # (status + 1) - 4 for rank 2i
+    reset = rank << 2
+    reset += value
+    reset = np.where(reached | first, reset, -1)
     np.maximum.accumulate(reset, out=reset)
     base = (reset & 3).astype(np.int8)
     base -= 1
