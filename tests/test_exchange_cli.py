@@ -28,6 +28,27 @@ def test_build_writes_validated_bundle(tmp_path: Path, capsys: pytest.CaptureFix
     assert names == {"data.csv", "data.parquet", "datapackage.json", "data.xlsx"}
 
 
+def test_build_skips_comment_lines_and_counts_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Comment lines before the header are skipped, said in a note, and kept in line numbers."""
+    src = tmp_path / "table.csv"
+    src.write_text("# SYNTHETIC DATA\n# second note\n" + sample().to_csv(index=False))
+    assert _run(["exchange", "build", str(src), "--out", str(tmp_path / "b")]) == 0
+    assert "skipped 2 comment line(s)" in capsys.readouterr().out
+    bad = tmp_path / "bad.csv"
+    bad.write_text("# note\n" + sample().assign(sex=["M", "F", "X", "_T"]).to_csv(index=False))
+    assert _run(["exchange", "validate", str(bad)]) == 1
+    printed = capsys.readouterr().out
+    assert "SEX code 'X'" in printed and " 5 " in printed
+
+
+def test_write_creates_missing_folders(tmp_path: Path) -> None:
+    """Writing into a folder that does not exist yet creates it."""
+    target = write(sample(), tmp_path / "new" / "deeper" / "t.parquet")
+    assert target.is_file()
+
+
 def test_build_refuses_invalid_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """build exits 1 and prints the report when the table is invalid."""
     src = tmp_path / "table.csv"

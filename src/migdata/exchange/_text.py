@@ -73,8 +73,16 @@ def read_table(
     file = str(path)
     if text is None:
         text = decode(Path(path).read_bytes(), notes, file)
+    # Comment lines before the header ("# SYNTHETIC DATA ...", "# source: ...") are skipped;
+    # line numbers in messages still count them.
+    skipped = 0
+    while text.startswith("#"):
+        text = text.partition("\n")[2]
+        skipped += 1
+    if skipped:
+        notes.append(f"skipped {skipped} comment line(s) starting with '#' before the header")
     if not text.strip():
-        raise InputError("the file is empty; expected a header line", file=file, row=1)
+        raise InputError("the file is empty; expected a header line", file=file, row=1 + skipped)
     header = text.split("\n", 1)[0].rstrip("\r")
     sep = detect_delimiter(header, expected, notes)
     names = next(csv.reader([header], delimiter=sep))
@@ -102,12 +110,12 @@ def read_table(
         else:
             why = "fields are missing, so the remaining values cannot be assigned to columns"
         raise InputError(
-            f"expected {expected_n} fields, got {actual}: {why}", file=file, row=number
+            f"expected {expected_n} fields, got {actual}: {why}", file=file, row=number + skipped
         )
     frame = table.to_pandas()
     frame.columns = [str(c).strip() for c in frame.columns]
     # Line numbers: header is line 1; blank lines are skipped by the parser, so count them.
-    lines = _line_numbers(text, len(frame))
+    lines = _line_numbers(text, len(frame)) + skipped
     if len(frame) and not text.endswith(("\n", "\r")):
         notes.append(
             f"the file does not end with a line break; its last line ({int(lines[-1])}) has "

@@ -91,6 +91,13 @@ class Bundle:
             frame.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
         return target
 
+    def __repr__(self) -> str:
+        return (
+            f"Bundle({len(self.table):,} observations from {len(self.reports)} file(s), "
+            f"{len(self.conflicts):,} conflicts, {len(self.revisions):,} revisions, "
+            f"{len(self.rejected):,} rejected)"
+        )
+
     def _repr_html_(self) -> str:
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
         n_keys = (

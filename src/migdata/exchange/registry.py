@@ -101,6 +101,8 @@ def write(table: pd.DataFrame, path: Path | str, format: Any = None, dataflow: A
             )
     else:
         fmt = _format(format)
+    if fmt is not Format.DATAPACKAGE:
+        path.parent.mkdir(parents=True, exist_ok=True)
     if fmt is Format.SDMX_CSV:
         return _sdmx_csv.write(table, path, dataflow=dataflow, version="2.0")
     if fmt is Format.SDMX_CSV_1:
@@ -139,7 +141,7 @@ def detect_format(path: Path | str) -> str:
             "a folder without datapackage.json is not an exchange bundle", file=str(path)
         )
     with path.open("rb") as fh:
-        head = fh.read(4096)
+        head = fh.read(65536)
     if head.startswith(_parquet.MAGIC):
         return "parquet"
     if head.startswith(_xlsx.MAGIC):
@@ -149,6 +151,8 @@ def detect_format(path: Path | str) -> str:
         return "datapackage"
     notes: list[str] = []
     text = _text.decode(head, notes) if head else ""
+    while text.startswith("#"):  # comment lines before the header, as read_table skips them
+        text = text.partition("\n")[2]
     kind = _sdmx_csv.sniff(text)
     if kind is None:
         first = text.split("\n", 1)[0][:80]

@@ -657,9 +657,10 @@ class MirrorTable:
 
     def __repr__(self) -> str:
         both = int((self.data["reported_by"] == "both").sum())
+        years = f"{self.years[0]}-{self.years[-1]}" if self.years else "none"
         return (
             f"MirrorTable({len(self.data)} cells, {len(self.countries)} countries, "
-            f"years {self.years[:1]}..{self.years[-1:]}, {both} with both sides, "
+            f"years {years}, {both} with both sides, "
             f"{len(self.rejected)} rejected)"
         )
 
