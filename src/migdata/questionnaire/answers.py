@@ -3,7 +3,8 @@
 Owns :func:`read_answers` and :class:`Answers`: answers are found by the hidden row keys,
 else by item id or question text in any language; labels in any of the four languages,
 option codes and durations typed as text are understood; every problem is reported with
-its sheet and cell, nothing is dropped silently.
+its sheet and cell, nothing is dropped silently. Cells come from the workbook's XML parts
+(:mod:`._xlsx_reader`), through openpyxl whenever that reader meets something unexpected.
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ from migdata.questionnaire._layout import (
 __all__ = ["Answers", "parse_duration", "read_answers"]
 
 # The same labels, question texts and help texts come back on every row of every workbook:
-# each distinct text is folded once (typed: 1, 1.0 and True are different cells).
-_norm = lru_cache(maxsize=1 << 16, typed=True)(normalise)
+# each distinct text is folded once (typed: 1, 1.0 and True are different cells). The bank
+# has a few thousand distinct texts; the bound keeps free-text answers from growing it.
+_norm = lru_cache(maxsize=1 << 14, typed=True)(normalise)
 
 TABLE_COLUMNS = [
     "country",
@@ -631,7 +633,7 @@ class _Book:
     """Rows of the sheets of a workbook: read from its XML parts, by openpyxl when needed.
 
     The XML reader (:mod:`._xlsx_reader`) gives the values openpyxl's read-only mode gives,
-    about ten times faster; anything it does not expect (a damaged part, an unusual
+    three to four times faster; anything it does not expect (a damaged part, an unusual
     structure) sends that workbook or sheet to openpyxl, whose errors become InputErrors.
     """
 
