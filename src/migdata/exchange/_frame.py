@@ -91,11 +91,19 @@ def dimension_ids(flows: list[structures.Dataflow]) -> list[str]:
 
 
 def to_sdmx(
-    table: pd.DataFrame, dataflow: Any = None, *, file: str | None = None, sort: bool = True
+    table: pd.DataFrame,
+    dataflow: Any = None,
+    *,
+    file: str | None = None,
+    sort: bool = True,
+    categorical: bool = False,
 ) -> pd.DataFrame:
     """Harmonised table -> SDMX-column frame (STRUCTURE_ID first), sorted by key.
 
-    Text columns are ``str`` with NaN for empty; number columns float64.
+    Text columns are ``str`` with NaN for empty; number columns float64. With
+    ``categorical=True`` the columns that do not come from the table (structure id, unit,
+    defaults) are pandas Categoricals instead (same values, no text per row), for
+    :func:`to_arrow_table`.
     """
     missing = [
         c
@@ -129,10 +137,13 @@ def to_sdmx(
     else:
         measure = table["measure"].astype("str")
     by_measure = {f.measure: f for f in structures.dataflows().values()}
-    distinct = pd.unique(measure)
+    # Columns that depend only on the measure are built from its codes (few distinct values)
+    # rather than by mapping text row by row.
+    m_codes, m_uniques = pd.factorize(measure, use_na_sentinel=False)
+    distinct = [str(m) if isinstance(m, str) else m for m in m_uniques]
     unknown = [m for m in distinct if m not in by_measure]
     if unknown:
-        pos = int(np.flatnonzero((measure == unknown[0]).to_numpy())[0])
+        pos = int(np.flatnonzero(m_codes == distinct.index(unknown[0]))[0])
         raise InputError(
             f"measure {unknown[0]!r} has no dataflow; expected one of {', '.join(by_measure)}",
             file=file,
@@ -144,10 +155,15 @@ def to_sdmx(
     columns = structures.sdmx_columns(flows)
     to_h = {s: h for h, s in _mapping().items()}
     defaults = _defaults()
-    rp = measure.isin(
-        [f.measure for f in flows if "REASON" in {d.id for d in f.structure.dimensions}]
-    )
-    out: dict[str, Any] = {"STRUCTURE_ID": measure.map({m: f.ref for m, f in by_measure.items()})}
+    has_reason = {f.measure for f in flows if "REASON" in {d.id for d in f.structure.dimensions}}
+    rp = pd.Series(np.array([m in has_reason for m in distinct], dtype=bool)[m_codes],
+                   index=table.index)  # fmt: skip
+
+    def coded(values: list[str], codes: np.ndarray) -> pd.Series:
+        return _by_code(values, codes, table.index, categorical)
+
+    out: dict[str, Any] = {"STRUCTURE_ID": coded([by_measure[m].ref for m in distinct], m_codes)}
+    zeros = np.zeros(len(table), dtype=np.intp)
     for col in columns:
         h = to_h.get(col)
         if col in NUMBER_COLUMNS:
@@ -157,7 +173,7 @@ def to_sdmx(
             if "unit_measure" in table.columns:
                 out[col] = table["unit_measure"].astype("str")
             else:
-                out[col] = measure.map({m: f.unit for m, f in by_measure.items()})
+                out[col] = coded([by_measure[m].unit for m in distinct], m_codes)
         elif h is not None and h in table.columns:
             values = table[h].astype("str")
             if col in ("REASON", "VALIDITY"):
@@ -165,11 +181,11 @@ def to_sdmx(
             out[col] = values
         elif col in ("REASON", "VALIDITY"):
             # A permit table without the breakdown holds totals over reasons/validity.
-            out[col] = pd.Series("_T", index=table.index, dtype="str").where(rp)
+            out[col] = coded(["_T"], np.where(rp.to_numpy(), 0, -1))
         elif col in defaults:
-            out[col] = pd.Series(defaults[col], index=table.index, dtype="str")
+            out[col] = coded([defaults[col]], zeros)
         else:
-            out[col] = pd.Series(np.nan, index=table.index, dtype="str")
+            out[col] = coded([], zeros - 1)
     frame = pd.DataFrame(out).reset_index(drop=True)
     # Empty text needs no cleaning here: every writer renders it like a missing value and
     # every reader reads an empty field as missing.
@@ -177,6 +193,20 @@ def to_sdmx(
         return frame
     key = ["STRUCTURE_ID", *dimension_ids(flows)]
     return frame.take(sort_order(frame, key)).reset_index(drop=True)
+
+
+def _by_code(
+    values: list[str], codes: np.ndarray, index: pd.Index, categorical: bool = False
+) -> pd.Series:
+    """``values[codes]`` (code -1: missing) as a ``str`` Series gathered in Arrow, or as a
+    Categorical; no Python object per row either way."""
+    if categorical:
+        categories = sorted(set(values))
+        position = np.array([categories.index(v) for v in values] + [-1], dtype=np.int64)
+        return pd.Series(pd.Categorical.from_codes(position[codes], categories), index=index)
+    table = pa.array([*values, None], type=pa.large_string())
+    arr = table.take(pa.array(np.where(codes < 0, len(values), codes)))
+    return pd.Series(pd.array(arr, dtype=pd.StringDtype("pyarrow", na_value=np.nan)), index=index)
 
 
 def sort_order(frame: pd.DataFrame, key: list[str]) -> np.ndarray:
@@ -198,7 +228,7 @@ def sort_order(frame: pd.DataFrame, key: list[str]) -> np.ndarray:
         combined = np.zeros(len(frame), dtype=np.int64)
         for c, size in zip(codes, sizes, strict=True):
             combined = combined * size + c
-        return np.argsort(combined, kind="stable")
+        return _stable_argsort(combined)
     # np.lexsort sorts by the last key first, and is stable.
     return np.lexsort(codes[::-1])
 
@@ -334,51 +364,115 @@ def text_array(series: pd.Series) -> pa.Array:
     return arr
 
 
+def _sorted_codes(arr: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """Sort codes of a text array (int32, -1 for missing) and its sorted distinct values."""
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.cast(pa.large_string())
+    encoded = pc.dictionary_encode(arr)
+    perm = pc.sort_indices(encoded.dictionary).to_numpy()
+    values = encoded.dictionary.take(pa.array(perm)).cast(pa.string())
+    idx = encoded.indices
+    raw = (pc.fill_null(idx, -1) if idx.null_count else idx).to_numpy(zero_copy_only=False)
+    if np.array_equal(perm, np.arange(len(perm))):
+        # Distinct values met in sorted order (e.g. a constant column): codes are ranks.
+        return raw.astype(np.int32, copy=False), values
+    rank = np.empty(len(perm) + 1, dtype=np.int32)
+    rank[perm] = np.arange(len(perm), dtype=np.int32)
+    rank[-1] = -1  # raw code -1 (missing) stays -1
+    return rank[raw], values
+
+
+def _category_codes(series: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """:func:`_sorted_codes` of a Categorical, through its category codes (no text per row).
+
+    Only categories present are kept, as ``dictionary_encode`` of the text would give.
+    """
+    codes = series.cat.codes.to_numpy()
+    categories = list(series.cat.categories)
+    present = np.bincount(codes[codes >= 0], minlength=len(categories)) > 0
+    kept = [c for c, p in zip(categories, present, strict=True) if p]
+    ranks, values = _sorted_codes(pa.array(kept, type=pa.large_string()))
+    # category code -> rank among the present values; -1 (missing) stays -1.
+    lookup = np.full(len(categories) + 1, -1, dtype=np.int32)
+    lookup[np.flatnonzero(present)] = ranks
+    return lookup[codes], values
+
+
+def _dictionary(codes: np.ndarray, values: pa.Array) -> pa.DictionaryArray:
+    missing = codes < 0
+    indices = pa.array(codes, mask=missing if missing.any() else None, type=pa.int32())
+    return pa.DictionaryArray.from_arrays(indices, values)
+
+
 def sorted_dictionary(arr: pa.Array) -> pa.DictionaryArray:
     """Dictionary-encode text with the distinct values in sorted order.
 
     The encoding then depends only on the values, not on the row order, and the indices are
     the sort codes of the column.
+
+    Examples
+    --------
+    >>> d = sorted_dictionary(pa.array(["b", None, "a", "b"]))
+    >>> d.dictionary.to_pylist(), d.indices.to_pylist()
+    (['a', 'b'], [1, None, 0, 1])
     """
-    if pa.types.is_dictionary(arr.type):
-        arr = arr.cast(pa.large_string())
-    encoded = pc.dictionary_encode(arr)
-    perm = pc.sort_indices(encoded.dictionary).to_numpy()
-    rank = np.empty(len(perm), dtype=np.int32)
-    rank[perm] = np.arange(len(perm), dtype=np.int32)
-    idx = encoded.indices
-    valid = idx.is_valid().to_numpy(zero_copy_only=False)
-    raw = idx.fill_null(0).to_numpy(zero_copy_only=False)
-    new = pa.array(rank[raw] if len(rank) else raw.astype(np.int32), mask=~valid, type=pa.int32())
-    values = encoded.dictionary.take(pa.array(perm)).cast(pa.string())
-    return pa.DictionaryArray.from_arrays(new, values)
+    return _dictionary(*_sorted_codes(arr))
+
+
+def _stable_argsort(key: np.ndarray) -> np.ndarray:
+    """``np.argsort(key, kind="stable")`` for non-negative int64 keys, by 16-bit digits.
+
+    numpy sorts 16-bit integers with a radix sort: a few linear passes beat a comparison
+    sort of a million 64-bit keys about threefold.
+    """
+    order = np.argsort(key.astype(np.uint16), kind="stable")  # lowest 16 bits
+    bits = int(key.max()).bit_length() if len(key) else 0
+    for shift in range(16, bits, 16):
+        order = order[np.argsort((key[order] >> shift).astype(np.uint16), kind="stable")]
+    return order
 
 
 def to_arrow_table(frame: pd.DataFrame) -> pa.Table:
-    """SDMX frame -> Arrow table sorted by key, text as sorted dictionaries, numbers float64."""
-    arrays: dict[str, pa.Array] = {}
+    """SDMX frame -> Arrow table sorted by key, text as sorted dictionaries, numbers float64.
+
+    Text is encoded once into sort codes; the key sort and the reordering work on those
+    integers in numpy, and the dictionary arrays are built from the reordered codes.
+    """
+    numbers: dict[str, np.ndarray] = {}
+    text: dict[str, tuple[np.ndarray, pa.Array]] = {}
     for col in frame.columns:
         if col in NUMBER_COLUMNS:
-            arrays[col] = pa.array(frame[col].to_numpy(dtype="float64"), type=pa.float64())
+            numbers[col] = frame[col].to_numpy(dtype="float64")
+        elif isinstance(frame[col].dtype, pd.CategoricalDtype):
+            text[col] = _category_codes(frame[col])
         else:
-            arrays[col] = sorted_dictionary(text_array(frame[col]))
+            text[col] = _sorted_codes(text_array(frame[col]))
     all_dims = dimension_ids(list(structures.dataflows().values()))
-    key = ["STRUCTURE_ID", *[d for d in all_dims if d in arrays]]
+    key = ["STRUCTURE_ID", *[d for d in all_dims if d in text]]
     n = len(frame)
+    order: np.ndarray | None = None
     if n:
         combined = np.zeros(n, dtype=np.int64)
         span = 1.0
         for col in key:
-            arr = arrays[col]
-            codes = pc.fill_null(arr.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-            width = len(arr.dictionary) + 1
+            codes, values = text[col]
+            width = len(values) + 1
             span *= width
             if span >= 2.0**62:
                 combined = pd.factorize(combined, sort=True)[0].astype(np.int64)
                 span = float(combined.max() + 1) * width
-            combined = combined * width + (codes + 1)
-        order = pa.array(np.argsort(combined, kind="stable"))
-        arrays = {c: a.take(order) for c, a in arrays.items()}
+            combined = combined * width + (codes.astype(np.int64) + 1)
+        order = _stable_argsort(combined)
+    arrays: dict[str, pa.Array] = {}
+    for col in frame.columns:
+        if col in numbers:
+            v = numbers[col] if order is None else numbers[col][order]
+            arrays[col] = pa.array(v, type=pa.float64())
+        else:
+            codes, values = text[col]
+            if order is not None and codes.min() != codes.max():  # a constant needs no gather
+                codes = codes[order]
+            arrays[col] = _dictionary(codes, values)
     return pa.table(arrays)
 
 
@@ -401,8 +495,9 @@ def content_hash(table: pa.Table) -> str:
     for col in table.column_names:
         digest.update(col.encode() + b"\x00")
         column = table.column(col).combine_chunks()
+        # Buffers go to the digest as they are (no copy where already little-endian).
         if col in NUMBER_COLUMNS:
-            digest.update(column.to_numpy(zero_copy_only=False).astype("<f8").tobytes())
+            digest.update(column.to_numpy(zero_copy_only=False).astype("<f8", copy=False))
             continue
         if pa.types.is_dictionary(column.type) and _is_sorted_unique(column.dictionary):
             encoded = column  # already canonical (as the writer stores it)
@@ -412,6 +507,8 @@ def content_hash(table: pa.Table) -> str:
             encoded = sorted_dictionary(column)
         for value in encoded.dictionary.to_pylist():
             digest.update(str(value).encode() + b"\x1f")
-        indices = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
-        digest.update(indices.astype("<i4").tobytes())
+        indices = encoded.indices
+        if indices.null_count:
+            indices = pc.fill_null(indices, -1)
+        digest.update(indices.to_numpy(zero_copy_only=False).astype("<i4", copy=False))
     return digest.hexdigest()

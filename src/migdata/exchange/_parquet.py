@@ -60,7 +60,7 @@ def write(table: pd.DataFrame, path: Path | str, *, dataflow: Any = None) -> Pat
     """
     path = Path(path)
     # Unsorted here: the Arrow conversion sorts on dictionary codes, far faster than on text.
-    frame = _frame.to_sdmx(table, dataflow, file=str(path), sort=False)
+    frame = _frame.to_sdmx(table, dataflow, file=str(path), sort=False, categorical=True)
     pq.write_table(
         to_arrow(frame),
         path,
