@@ -8,6 +8,10 @@ Run: /tmp/venv/bin/python benchmarks/bench_mirror.py
 2. 10,000 binomial bootstrap draws of the undercount index for 30 countries x 20 years
    (reference group of 8); target < 10 s. Baseline: a per-draw Python loop on 200 draws,
    extrapolated to 10,000.
+
+Every figure is given as wall time and as process CPU time (``time.process_time``): on a
+shared machine the wall time includes waiting for a core, the CPU time does not. The work
+is single-threaded (one BLAS thread), so on a quiet machine wall is about CPU.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import time
 import numpy as np
 import pandas as pd
 
+from migdata.mirror.eurostat import resolve_countries
 from migdata.mirror.reconcile import reconcile
 from migdata.mirror.table import MIRROR_COLUMNS, MirrorTable
 from migdata.mirror.undercount import undercount_index
@@ -90,19 +95,43 @@ def dense_log_ls(table: MirrorTable, ref: str) -> np.ndarray:
     return np.linalg.lstsq(a, y, rcond=None)[0]
 
 
+def clock() -> tuple[float, float]:
+    return time.perf_counter(), time.process_time()
+
+
+def since(start: tuple[float, float]) -> tuple[float, float]:
+    """(wall, CPU) seconds since ``start``."""
+    return time.perf_counter() - start[0], time.process_time() - start[1]
+
+
+def verdict(wall: float, cpu: float, target: float) -> str:
+    if wall < target:
+        return "OK"
+    if cpu < target:
+        return "MISSED on wall time, CPU within target (machine busy: re-run when quiet)"
+    return "MISSED"
+
+
 def bench_reconcile() -> None:
     t0 = time.perf_counter()
     table = synthetic(200, 30, 0.30)
     build = time.perf_counter() - t0
     ref = table.data["destination"].iloc[0]
-    t0 = time.perf_counter()
+    # The first call in a process builds the country-name index (about 0.2-0.5 s) when the
+    # reference is resolved; a table read with MirrorTable.from_eurostat/from_harmonised has
+    # built it already, the synthetic one has not. Timed separately.
+    start = clock()
+    resolve_countries(pd.Series([ref]))
+    index_wall, index_cpu = since(start)
+    start = clock()
     rec = reconcile(table, "log-ls", reference=ref)
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = since(start)
     n_both = int(rec.diagnostics["n_both"].sum())
     print(f"log-ls 200 x 200 x 30 years ({len(table.data):,} cells, {n_both:,} mirrored pairs)")
     print(f"  synthetic table built in {build:.2f} s (not timed below)")
-    print(f"  reconcile (factors, SEs, harmonised flows, diagnostics): {elapsed:.2f} s  "
-          f"[target < 3 s] -> {'OK' if elapsed < 3 else 'MISSED'}")  # fmt: skip
+    print(f"  country index built once per process: wall {index_wall:.2f} s, CPU {index_cpu:.2f} s")
+    print(f"  reconcile (factors, SEs, harmonised flows, diagnostics): wall {elapsed:.2f} s, "
+          f"CPU {cpu:.2f} s  [target < 3 s] -> {verdict(elapsed, cpu, 3)}")  # fmt: skip
     sample_years = 2
     t0 = time.perf_counter()
     for year in table.years[:sample_years]:
@@ -119,13 +148,13 @@ def bench_bootstrap() -> None:
     table = synthetic(30, 20, 0.0, seed=1)
     reference = list(_codes(30)[:8])
     draws = 10_000
-    t0 = time.perf_counter()
+    start = clock()
     u = undercount_index(table, reference, draws=draws, seed=0)
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = since(start)
     print(f"undercount index, 30 countries x 20 years, reference group of 8, raw + corrected: "
           f"{len(u):,} indices")  # fmt: skip
-    print(f"  {draws:,} binomial bootstrap draws: {elapsed:.2f} s  [target < 10 s] -> "
-          f"{'OK' if elapsed < 10 else 'MISSED'}")  # fmt: skip
+    print(f"  {draws:,} binomial bootstrap draws: wall {elapsed:.2f} s, CPU {cpu:.2f} s  "
+          f"[target < 10 s] -> {verdict(elapsed, cpu, 10)}")  # fmt: skip
     # Baseline: a Python loop drawing one replicate at a time (same model), 200 draws.
     small = 200
     both = table.both_sides()
