@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from migdata.errors import ConfigurationError, ModelError
-from migdata.mirror.reconcile import Method, Weights, reconcile
+from migdata.errors import ConfigurationError, InputError, ModelError
+from migdata.mirror.reconcile import Method, Weights, _dense_inverse, reconcile
 from migdata.mirror.table import MirrorTable
 
 CODES = ["SE", "DK", "FI", "NO", "IS", "BE", "NL"]
@@ -153,3 +153,93 @@ def test_methods_accept_strings() -> None:
     assert Method("LOG_LS") is Method.LOG_LS and Method("log-ls") is Method.LOG_LS
     with pytest.raises(ConfigurationError, match="poulain"):
         Method("magic")
+
+
+def _years_table(seed: int, years: int = 3) -> MirrorTable:
+    """Nordic/Benelux flows for several years, some sides missing, one pair 0/0."""
+    rng = np.random.default_rng(seed)
+    o, d = np.nonzero(~np.eye(len(CODES), dtype=bool))
+    rows = []
+    for year in range(2015, 2015 + years):
+        emi = rng.uniform(50, 5_000, len(o)).round()
+        imm = (emi * rng.uniform(0.5, 2.0, len(o))).round()
+        emi[rng.random(len(o)) < 0.15] = np.nan
+        imm[rng.random(len(o)) < 0.15] = np.nan
+        emi[(year - 2015) % len(o)] = imm[(year - 2015) % len(o)] = 0.0  # a pair with no CC1
+        rows.append(pd.DataFrame({"Year": year, "Sending_iso2": np.array(CODES)[o],
+                                  "Receiving_iso2": np.array(CODES)[d], "Emig": emi,
+                                  "Immi": imm}))  # fmt: skip
+    return MirrorTable.from_eurostat(pd.concat(rows, ignore_index=True))
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from(list(Method)))
+def test_all_years_at_once_equal_year_by_year(seed: int, method: Method) -> None:
+    """Reconciling all years in one call gives, per year, what a call on that year alone gives."""
+    table = _years_table(seed)
+    together = reconcile(table, method, reference="SE")
+    for year in table.years:
+        alone = reconcile(table.select(year=year), method, reference="SE")
+        for part in ("factors", "flows", "diagnostics"):
+            got = getattr(together, part).query("year == @year").reset_index(drop=True)
+            pd.testing.assert_frame_equal(got, getattr(alone, part), check_dtype=False)
+
+
+def test_diagnostics_skip_pairs_without_cc1() -> None:
+    """A pair reported as 0 by both sides has no CC1: the mean |CC1| skips it."""
+    table = _years_table(1, years=1)
+    rec = reconcile(table, "log-ls", reference="SE")
+    f = rec.flows.loc[(rec.flows.reported_by == "both") & rec.flows.s.notna() & rec.flows.r.notna()]
+    before = (2 * (f.immigration - f.emigration) / (f.immigration + f.emigration)).abs()
+    d = rec.diagnostics.iloc[0]
+    assert d.n_adjusted == len(f) and before.isna().sum() == 1
+    assert d.mean_abs_cc1_before == pytest.approx(before.mean())
+
+
+def test_provenance_sentences() -> None:
+    """Provenance names the sides used, their reporters, unadjusted sides and outliers."""
+    nan = np.nan
+    pairs = [("SE", "DK", 50, 100), ("DK", "SE", 90, 2e5), ("SE", "FI", 40, 60),
+             ("FI", "SE", 30, 60), ("DK", "FI", 80, 80), ("FI", "DK", 70, 90),
+             ("SE", "NO", 40, nan), ("NO", "SE", nan, 9), ("NO", "IS", nan, 7)]  # fmt: skip
+    raw = pd.DataFrame(pairs, columns=["Sending_iso2", "Receiving_iso2", "Emig", "Immi"])
+    table = MirrorTable.from_eurostat(raw.assign(Year=2015))
+    rec = reconcile(table, "log-ls", reference="SE", exclude_outliers=1.5)
+    text = rec.flows.set_index(["origin", "destination"])["provenance"]
+    tail = "; log-ls, reference SWE"
+    assert text["SWE", "DNK"] == (
+        "mean of immigration reported by DNK x r and emigration reported by SWE x s" + tail
+    )
+    assert text["SWE", "NOR"] == "emigration reported by SWE x s" + tail
+    assert text["NOR", "SWE"] == "immigration reported by SWE x r" + tail
+    assert text["NOR", "ISL"] == (
+        "immigration reported by ISL (r not estimable: unadjusted)" + tail
+    )
+    assert text["DNK", "SWE"] == (
+        "mean of immigration reported by SWE x r and emigration reported by DNK x s"
+        + tail
+        + " (outlier: excluded from estimation)"
+    )
+    assert str(rec.flows["provenance"].dtype) == "string"
+    assert str(rec.flows["sides"].dtype) == "str"
+
+
+@given(st.lists(st.integers(0, 999), max_size=50), st.booleans())
+def test_dense_inverse_equals_unique(keys: list[int], sparse_space: bool) -> None:
+    """The presence-table unique/inverse equals numpy's (both the dense and the sort path)."""
+    key = np.array(keys, dtype=np.int64)
+    space = 10**9 if sparse_space else 1000
+    uniq, inv = _dense_inverse(key, space)
+    want_uniq, want_inv = np.unique(key, return_inverse=True)
+    np.testing.assert_array_equal(uniq, want_uniq)
+    np.testing.assert_array_equal(inv, want_inv.reshape(-1))
+
+
+def test_missing_country_is_an_input_error() -> None:
+    """A mirror table row without an origin is refused with its row and column."""
+    table = _years_table(2, years=1)
+    data = table.data.copy()
+    data.loc[3, "origin"] = pd.NA
+    with pytest.raises(InputError, match="origin") as err:
+        reconcile(MirrorTable(data), "log-ls", reference="SE")
+    assert err.value.row == 3
