@@ -143,3 +143,15 @@ def test_failed_demo_leaves_no_half_written_bundle(
     with pytest.raises(RuntimeError, match="disk full"):
         demo_run.run_demo(tmp_path / "out", progress=None)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_dependency_is_a_clear_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A package that cannot be imported stops the demo with what to install, writing nothing."""
+    needs = {**demo_run._NEEDS, "a_package_that_is_not_installed": "matplotlib-extra"}
+    monkeypatch.setattr(demo_run, "_NEEDS", needs)
+    assert main(["demo", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "pip install matplotlib-extra" in err
+    assert list(tmp_path.iterdir()) == []

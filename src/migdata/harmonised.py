@@ -106,9 +106,7 @@ def harmonised_schema() -> pa.DataFrameSchema:
         {
             "measure": pa.Column("string", pa.Check.isin(list(MEASURES))),
             "ref_area": pa.Column("string", pa.Check.str_matches(r"^[A-Z]{3}$")),
-            "counterpart_area": pa.Column(
-                "string", pa.Check.str_matches(r"^([A-Z]{3}|_[TUOZ])$")
-            ),
+            "counterpart_area": pa.Column("string", pa.Check.str_matches(r"^([A-Z]{3}|_[TUOZ])$")),
             "counterpart_type": pa.Column("string", pa.Check.isin(list(COUNTERPART_TYPES))),
             "sex": pa.Column("string", pa.Check.isin(list(SEXES))),
             "age": pa.Column("string", pa.Check.str_matches(AGE_PATTERN)),

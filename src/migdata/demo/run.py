@@ -20,7 +20,7 @@ import pandas as pd
 
 from migdata.demo.generate import DemoInputs, write_inputs
 from migdata.demo.synthetic import SYNTHETIC_NOTE, crossing_period, demo_spec
-from migdata.errors import InputError
+from migdata.errors import DependencyError, InputError
 from migdata.harmonised import HARMONISED_COLUMNS
 
 __all__ = ["DemoResult", "run_demo"]
@@ -76,6 +76,34 @@ def _check_out(out: Path) -> None:
         raise InputError("cannot write here (permission denied)", file=str(probe))
 
 
+# What the demo needs beyond pandas, by import name -> distribution to install.
+_NEEDS = {
+    "pyarrow": "pyarrow",
+    "openpyxl": "openpyxl",
+    "matplotlib": "matplotlib",
+    "yaml": "pyyaml",
+    "scipy": "scipy",
+    "pandera": "pandera",
+}
+
+
+def _require() -> None:
+    """Fail before writing anything when a package the flow needs cannot be imported."""
+    import importlib
+
+    missing = []
+    for module, dist in _NEEDS.items():
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            missing.append(dist)
+    if missing:
+        raise DependencyError(
+            f"migdata demo needs {', '.join(missing)}, which cannot be imported; install "
+            f"it with: pip install {' '.join(missing)} (or reinstall migdata: pip install .)"
+        )
+
+
 def run_demo(
     out: str | Path = "migdata-demo",
     *,
@@ -101,6 +129,8 @@ def run_demo(
     ------
     InputError
         ``out`` is a file, a non-empty folder or not writable.
+    DependencyError
+        A package the flow needs cannot be imported (nothing is written then).
 
     Examples
     --------
@@ -112,6 +142,7 @@ def run_demo(
     say = progress or (lambda _line: None)
     out = Path(out)
     _check_out(out)
+    _require()
     started = time.perf_counter()
     staging = out.parent / f".{out.name}.partial-{os.getpid()}"
     if staging.exists():

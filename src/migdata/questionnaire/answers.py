@@ -980,7 +980,7 @@ def _read_csv(path: Path) -> Answers:
         sid = ""
         if m["com"]:
             n = m["n"] or m["n2"] or "1"
-            sid = f"{country or 'XXX'}-{mod}-S{n}"
+            sid = f"{country or 'UNK'}-{mod}-S{n}"
             col.add_source(mod, sid)
         col.sources.setdefault(mod, [])
         col.cells[make_key(mod, sid, item_id)] = _Cell(raw, name, cell)
