@@ -2,7 +2,8 @@
 
 Each parser takes a Series and returns parsed values plus a mask of cells it could not read;
 distinct values are parsed once and broadcast back. Labels live in
-``data/sources/labels.yaml``.
+``data/sources/labels.yaml``. Also the column look-up and the per-person breakdowns
+(counterpart, sex, age) shared by the microdata readers.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import pandas as pd
 import yaml
 
 from migdata._resources import data_path
+from migdata.countries import resolve
+from migdata.errors import InputError
 
 _ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _NUMBER = r"\d+(?:\.\d+)?"
@@ -304,3 +307,43 @@ def is_plain_number(values: pd.Series) -> pd.Series:
     plain = pd.Series(uniques, dtype="string").str.fullmatch(r"\s*\d+([.,]\d+)?\s*")
     table = np.append(plain.fillna(False).to_numpy(bool), False)
     return pd.Series(table[np.where(codes < 0, len(uniques), codes)], index=values.index)
+
+
+def required_column(table: pd.DataFrame, name: str, what: str) -> pd.Series:
+    """Column ``name`` of ``table``, which holds the ``what``; InputError naming it if absent."""
+    if name not in table.columns:
+        raise InputError(
+            f"expected a column {name!r} holding the {what}, got columns "
+            f"{', '.join(map(str, table.columns))}",
+            column=name,
+        )
+    return table[name]
+
+
+def _totals(rows: pd.DataFrame) -> pd.Series:
+    return pd.Series("_T", index=rows.index, dtype="string")
+
+
+def counterpart_codes(rows: pd.DataFrame, column: str | None, what: str) -> pd.Series:
+    """Alpha-3 codes of the countries in ``column`` (unresolved -> _U); None -> totals (_T)."""
+    if column is None:
+        return _totals(rows)
+    resolved = resolve(required_column(rows, column, what).astype("string"))
+    return pd.Series(resolved, index=rows.index).astype("string").fillna("_U")
+
+
+def sex_codes(rows: pd.DataFrame, column: str | None) -> pd.Series:
+    """Sex codes of ``column`` (unreadable -> _U); None -> totals (_T)."""
+    if column is None:
+        return _totals(rows)
+    return parse_sex(required_column(rows, column, "sex"))[0].fillna("_U")
+
+
+def age_codes(rows: pd.DataFrame, column: str | None) -> pd.Series:
+    """Five-year bands of the ages in ``column``: numbers banded, labels read (unreadable ->
+    _U); None -> totals (_T)."""
+    if column is None:
+        return _totals(rows)
+    raw = required_column(rows, column, "age")
+    numeric = pd.to_numeric(raw, errors="coerce")
+    return age_band(numeric).where(numeric.notna(), parse_age(raw)[0].fillna("_U"))

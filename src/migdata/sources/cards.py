@@ -106,16 +106,6 @@ class Cards:
         )
 
 
-def _required(table: pd.DataFrame, name: str, what: str) -> pd.Series:
-    if name not in table.columns:
-        raise InputError(
-            f"expected a column {name!r} holding the {what}, got columns "
-            f"{', '.join(map(str, table.columns))}",
-            column=name,
-        )
-    return table[name]
-
-
 def classify_cards(
     cards: pd.DataFrame,
     country: str,
@@ -210,22 +200,23 @@ def classify_cards(
     source = cards.reset_index(drop=True)
     index = source.index
     direction, bad_direction = _parse.parse_code(
-        _required(source, direction_column, "direction (arrival/departure)"), "direction"
+        _parse.required_column(source, direction_column, "direction (arrival/departure)"),
+        "direction",
     )
     bad_direction = bad_direction | direction.isna()
-    residence_raw = _required(source, residence_column, "country of usual residence")
+    residence_raw = _parse.required_column(source, residence_column, "country of usual residence")
     residence = pd.Series(resolve(residence_raw.astype("string").str.strip()), index=index).astype(
         "string"
     )
     bad_residence = residence.isna()
-    duration_raw = _required(source, duration_column, "intended duration")
+    duration_raw = _parse.required_column(source, duration_column, "intended duration")
     months, bad_duration = _parse.parse_duration(duration_raw, duration_unit)
     text_duration = months.notna() & ~_parse.is_plain_number(duration_raw)
     if purpose_column == "purpose" and purpose_column not in source.columns:
         purpose_column = None  # the default name, absent: purpose not recorded
     if purpose_column is not None:
         purpose, bad_purpose = _parse.parse_code(
-            _required(source, purpose_column, "purpose"), "purpose"
+            _parse.required_column(source, purpose_column, "purpose"), "purpose"
         )
     else:
         purpose = pd.Series(pd.NA, index=index, dtype="string")
@@ -308,13 +299,17 @@ def classify_cards(
     out["residence_code"] = residence[ok].to_numpy()
     if citizenship_column is not None:
         citizen = pd.Series(
-            resolve(_required(source, citizenship_column, "citizenship").astype("string")),
+            resolve(
+                _parse.required_column(source, citizenship_column, "citizenship").astype("string")
+            ),
             index=index,
         ).astype("string")
         returning = (citizen == reporting).fillna(False).to_numpy(bool) & mover_in
         out["returning"] = returning[ok] & (klass[ok] == CardClass.LONG_TERM_MIGRANT.value)
     if date_column is not None:
-        years, bad_year = _parse.parse_year(_required(source, date_column, "date of crossing"))
+        years, bad_year = _parse.parse_year(
+            _parse.required_column(source, date_column, "date of crossing")
+        )
         year_problem = reason(
             bad_year.to_numpy(bool) & ok,
             date_column,
@@ -418,7 +413,11 @@ def tabulate_cards(
         partner = lt["residence_code"].astype("string")
         if next_residence_column is not None:
             nxt = pd.Series(
-                resolve(_required(lt, next_residence_column, "next residence").astype("string")),
+                resolve(
+                    _parse.required_column(lt, next_residence_column, "next residence").astype(
+                        "string"
+                    )
+                ),
                 index=lt.index,
             ).astype("string")
         else:
@@ -428,20 +427,13 @@ def tabulate_cards(
     else:
         if citizenship_column is None:
             raise ConfigurationError("counterpart='citizenship' needs citizenship_column")
-        partner = pd.Series(
-            resolve(_required(lt, citizenship_column, "citizenship").astype("string")),
-            index=lt.index,
-        ).astype("string")
-        partner = partner.fillna("_U")
+        partner = _parse.counterpart_codes(lt, citizenship_column, "citizenship")
         ctype = np.full(len(lt), "CITIZENSHIP")
-    if sex_column is None:
-        sex = pd.Series("_T", index=lt.index, dtype="string")
-    else:
-        sex = _parse.parse_sex(_required(lt, sex_column, "sex"))[0].fillna("_U")
+    sex = _parse.sex_codes(lt, sex_column)
     if age_column is None:
         age = pd.Series("_T", index=lt.index, dtype="string")
     else:
-        raw_age = _required(lt, age_column, "age")
+        raw_age = _parse.required_column(lt, age_column, "age")
         age = (
             _parse.age_band(raw_age)
             if pd.api.types.is_numeric_dtype(raw_age)
@@ -450,7 +442,7 @@ def tabulate_cards(
     weight = (
         pd.Series(1.0, index=lt.index)
         if weight_column is None
-        else pd.to_numeric(_required(lt, weight_column, "weight"), errors="coerce")
+        else pd.to_numeric(_parse.required_column(lt, weight_column, "weight"), errors="coerce")
     )
     if weight.isna().any() or (weight < 0).any():
         raise InputError(

@@ -88,18 +88,6 @@ def _countries(values: pd.Series) -> pd.Series:
     return special.fillna(resolved.astype("string"))
 
 
-def _col(table: pd.DataFrame, name: str | None, what: str) -> pd.Series | None:
-    if name is None:
-        return None
-    if name not in table.columns:
-        raise InputError(
-            f"expected a column {name!r} holding the {what}, got columns "
-            f"{', '.join(map(str, table.columns))}",
-            column=name,
-        )
-    return table[name]
-
-
 def census_stocks(
     microdata: pd.DataFrame,
     profile: SourceProfile,
@@ -188,9 +176,8 @@ def census_stocks(
     index = source.index
     country = profile.country
 
-    birth_raw = _col(source, birth_column, "country of birth")
-    cit_raw = _col(source, citizenship_column, "citizenship")
-    assert birth_raw is not None and cit_raw is not None
+    birth_raw = _parse.required_column(source, birth_column, "country of birth")
+    cit_raw = _parse.required_column(source, citizenship_column, "citizenship")
     birth = _countries(birth_raw)
     citizenship = _countries(cit_raw)
     unresolved = pd.concat(
@@ -205,8 +192,7 @@ def census_stocks(
 
     problems: dict[str, pd.Series] = {}
     if weight_column is not None:
-        w_raw = _col(source, weight_column, "survey weight")
-        assert w_raw is not None
+        w_raw = _parse.required_column(source, weight_column, "survey weight")
         weight, bad_w, _ = _parse.parse_counts(w_raw)
         bad_w = bad_w | (weight < 0).fillna(False)
         problems["weight"] = (
@@ -219,8 +205,7 @@ def census_stocks(
     stays = pd.Series(True, index=index)
     present = pd.Series(np.nan, index=index, dtype="float64")
     if months_present_column is not None:
-        raw_present = _col(source, months_present_column, "months present")
-        assert raw_present is not None
+        raw_present = _parse.required_column(source, months_present_column, "months present")
         present, bad_present = _parse.parse_duration(raw_present, "months")
         problems["present"] = (
             f"column '{months_present_column}': expected a number of months present, got "
@@ -228,8 +213,7 @@ def census_stocks(
         ).where(bad_present, "")
         intends = pd.Series(pd.NA, index=index, dtype="boolean")
         if intends_to_stay_column is not None:
-            raw_int = _col(source, intends_to_stay_column, "intention to stay")
-            assert raw_int is not None
+            raw_int = _parse.required_column(source, intends_to_stay_column, "intention to stay")
             answer = raw_int.astype("string").str.strip().str.lower()
             yes = answer.isin(["yes", "y", "true", "1", "oui", "sim", "نعم"])
             no = answer.isin(["no", "n", "false", "0", "non", "não", "nao", "لا"])
@@ -258,22 +242,11 @@ def census_stocks(
     )
     rejected = _parse.rejected_frame(source, np.flatnonzero((~ok).to_numpy()), why[~ok])
 
-    if sex_column is None:
-        sex = pd.Series("_T", index=index, dtype="string")
-    else:
-        raw_sex = _col(source, sex_column, "sex")
-        assert raw_sex is not None
+    sex = _parse.sex_codes(source, sex_column)
+    if sex_column is not None:
         # A person has no "total" sex: unreadable and total labels are unknown (_U).
-        sex = _parse.parse_sex(raw_sex)[0].fillna("_U").replace("_T", "_U")
-    if age_column is None:
-        age = pd.Series("_T", index=index, dtype="string")
-    else:
-        raw_age = _col(source, age_column, "age")
-        assert raw_age is not None
-        numeric_age = pd.to_numeric(raw_age, errors="coerce")
-        age = _parse.age_band(numeric_age).where(
-            numeric_age.notna(), _parse.parse_age(raw_age)[0].fillna("_U")
-        )
+        sex = sex.replace("_T", "_U")
+    age = _parse.age_codes(source, age_column)
     people = pd.DataFrame(
         {"birth": birth, "citizenship": citizenship, "sex": sex, "age": age, "w": weight}
     )[count.to_numpy()]
@@ -295,8 +268,7 @@ def census_stocks(
 
     by_arrival = pd.DataFrame(columns=["counterpart_area", "arrival_period", "sex", "obs_value"])
     if arrival_column is not None:
-        arr_raw = _col(source, arrival_column, "year of arrival")
-        assert arr_raw is not None
+        arr_raw = _parse.required_column(source, arrival_column, "year of arrival")
         arrival, _ = _parse.parse_year(arr_raw)
         k = (year - arrival) // 5
         label = ((year - 5 * k - 4).astype("string") + "-" + (year - 5 * k).astype("string")).where(
@@ -317,8 +289,7 @@ def census_stocks(
     for window, column in ((1, residence_1y_column), (5, residence_5y_column)):
         if column is None:
             continue
-        raw_prev = _col(source, column, f"residence {window} year(s) before")
-        assert raw_prev is not None
+        raw_prev = _parse.required_column(source, column, f"residence {window} year(s) before")
         prev = _countries(raw_prev).fillna("_U")[count.to_numpy()]
         movers = people.assign(prev=prev)
         movers = movers[(movers["prev"] != country) & (movers["prev"] != "_U")]

@@ -125,15 +125,9 @@ def _column(
         if required:
             raise ConfigurationError(f"a column holding the {what} is required")
         return None
-    if name in table.columns:
-        return table[name]
-    if name == default and not required:
+    if name == default and not required and name not in table.columns:
         return None  # optional breakdown absent from the table: the rows are totals
-    raise InputError(
-        f"expected a column {name!r} holding the {what}, got columns "
-        f"{', '.join(map(str, table.columns))}",
-        column=name,
-    )
+    return _parse.required_column(table, name, what)
 
 
 def _quoted(raw: pd.Series) -> pd.Series:

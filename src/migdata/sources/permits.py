@@ -20,7 +20,6 @@ import yaml
 from pandera.errors import SchemaErrors
 
 from migdata._resources import data_path
-from migdata.countries import resolve
 from migdata.errors import InputError, ValidationError
 from migdata.harmonised import HARMONISED_COLUMNS, harmonised_schema
 from migdata.sources import _parse
@@ -124,16 +123,6 @@ def _map_reasons(values: pd.Series) -> pd.Series:
     )
 
 
-def _need(table: pd.DataFrame, name: str, what: str) -> pd.Series:
-    if name not in table.columns:
-        raise InputError(
-            f"expected a column {name!r} holding the {what}, got columns "
-            f"{', '.join(map(str, table.columns))}",
-            column=name,
-        )
-    return table[name]
-
-
 def _prepare(
     permits: pd.DataFrame,
     *,
@@ -147,10 +136,10 @@ def _prepare(
         raise InputError(f"expected a pandas DataFrame of permits, got {type(permits).__name__}")
     source = permits.reset_index(drop=True)
     index = source.index
-    person = _need(source, person_column, "person identifier")
-    reason_raw = _need(source, reason_column, "reason for the permit")
-    start_raw = _need(source, start_column, "first day of validity")
-    end_raw = _need(source, end_column, "last day of validity")
+    person = _parse.required_column(source, person_column, "person identifier")
+    reason_raw = _parse.required_column(source, reason_column, "reason for the permit")
+    start_raw = _parse.required_column(source, start_column, "first day of validity")
+    end_raw = _parse.required_column(source, end_column, "last day of validity")
     start = pd.to_datetime(start_raw, errors="coerce", format="mixed")
     end = pd.to_datetime(end_raw, errors="coerce", format="mixed")
 
@@ -234,40 +223,21 @@ def _prepare(
 
 def _breakdowns(
     rows: pd.DataFrame,
+    time_period: Any,
     citizenship_column: str | None,
     sex_column: str | None,
     age_column: str | None,
 ) -> pd.DataFrame:
-    idx = rows.index
-    partner = (
-        pd.Series("_T", index=idx, dtype="string")
-        if citizenship_column is None
-        else pd.Series(
-            resolve(_need(rows, citizenship_column, "citizenship").astype("string")), index=idx
-        )
-        .astype("string")
-        .fillna("_U")
-    )
-    sex = (
-        pd.Series("_T", index=idx, dtype="string")
-        if sex_column is None
-        else _parse.parse_sex(_need(rows, sex_column, "sex"))[0].fillna("_U")
-    )
-    if age_column is None:
-        age = pd.Series("_T", index=idx, dtype="string")
-    else:
-        raw = _need(rows, age_column, "age")
-        numeric = pd.to_numeric(raw, errors="coerce")
-        age = _parse.age_band(numeric).where(numeric.notna(), _parse.parse_age(raw)[0].fillna("_U"))
+    """The cells of each permit: counterpart, sex, age, ``time_period`` and the categories."""
     return pd.DataFrame(
         {
-            "counterpart_area": partner,
+            "counterpart_area": _parse.counterpart_codes(rows, citizenship_column, "citizenship"),
             "counterpart_type": "CITIZENSHIP" if citizenship_column else "NONE",
-            "sex": sex,
-            "age": age,
+            "sex": _parse.sex_codes(rows, sex_column),
+            "age": _parse.age_codes(rows, age_column),
         },
-        index=idx,
-    )
+        index=rows.index,
+    ).assign(time_period=time_period, **{c: rows[c] for c in _EXTRA})
 
 
 def _finish(
@@ -371,7 +341,11 @@ def first_permits(
         end_column=end_column,
     )
     if first_column is not None:
-        answer = _need(usable, first_column, "first-permit flag").astype("string").str.lower()
+        answer = (
+            _parse.required_column(usable, first_column, "first-permit flag")
+            .astype("string")
+            .str.lower()
+        )
         first = answer.str.strip().isin(["yes", "y", "true", "1", "oui", "sim", "first"])
         usable["first"] = first.fillna(False).to_numpy()
         prev_end = pd.Series(pd.NaT, index=usable.index)
@@ -407,11 +381,12 @@ def first_permits(
     ).assign(row=original_rows[renewals.index].astype("Int64"), reason=renewal_reason)
     excluded = pd.concat([excluded, renewal_frame], ignore_index=True)
     firsts = usable[usable["first"]]
-    cells = _breakdowns(firsts, citizenship_column, sex_column, age_column).assign(
-        time_period=firsts["_start"].dt.year.astype("string"),
-        admission_category=firsts["admission_category"],
-        reason=firsts["reason"],
-        validity=firsts["validity"],
+    cells = _breakdowns(
+        firsts,
+        firsts["_start"].dt.year.astype("string"),
+        citizenship_column,
+        sex_column,
+        age_column,
     )
     table = _finish(
         cells,
@@ -496,11 +471,8 @@ def valid_permits(
     chosen = valid.sort_values(
         ["_person", "_start", "validity_months"], kind="stable"
     ).drop_duplicates("_person", keep="last")
-    cells = _breakdowns(chosen, citizenship_column, sex_column, age_column).assign(
-        time_period=date.strftime("%Y-%m-%d"),
-        admission_category=chosen["admission_category"],
-        reason=chosen["reason"],
-        validity=chosen["validity"],
+    cells = _breakdowns(
+        chosen, date.strftime("%Y-%m-%d"), citizenship_column, sex_column, age_column
     )
     table = _finish(
         cells,

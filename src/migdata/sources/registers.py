@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from migdata.countries import resolve
 from migdata.errors import ConfigurationError, InputError
 from migdata.harmonised import HARMONISED_COLUMNS
 from migdata.sources import _parse
@@ -64,16 +63,6 @@ class RegisterFlows:
             f"{self.rows_in}.<table><tr><th>flow</th><th>outcome</th><th>events</th></tr>"
             f"{rows}</table>{html.escape(' ')}</div>"
         )
-
-
-def _need(table: pd.DataFrame, name: str, what: str) -> pd.Series:
-    if name not in table.columns:
-        raise InputError(
-            f"expected a column {name!r} holding the {what}, got columns "
-            f"{', '.join(map(str, table.columns))}",
-            column=name,
-        )
-    return table[name]
 
 
 def register_flows(
@@ -177,10 +166,12 @@ def register_flows(
         )
     source = events.reset_index(drop=True)
     index = source.index
-    person = _need(source, person_column, "person identifier")
-    kind, bad_kind = _parse.parse_code(_need(source, event_column, "event type"), "register_event")
+    person = _parse.required_column(source, person_column, "person identifier")
+    kind, bad_kind = _parse.parse_code(
+        _parse.required_column(source, event_column, "event type"), "register_event"
+    )
     bad_kind = bad_kind | kind.isna()
-    raw_date = _need(source, date_column, "event date")
+    raw_date = _parse.required_column(source, date_column, "event date")
     date = pd.to_datetime(raw_date, errors="coerce", format="mixed")
     end = (
         pd.Timestamp(obs_end)
@@ -209,7 +200,7 @@ def register_flows(
     }
     declared = None
     if duration_column is not None:
-        raw_duration = _need(source, duration_column, "declared duration")
+        raw_duration = _parse.required_column(source, duration_column, "declared duration")
         declared, bad_duration = _parse.parse_duration(raw_duration)
         problems["duration"] = (
             f"column '{duration_column}': expected a duration such as 12, '1 an' or "
@@ -258,35 +249,14 @@ def register_flows(
     used = used.sort_index()
 
     counted = used[used["outcome"] == "counted"]
-    partner = (
-        pd.Series("_T", index=counted.index, dtype="string")
-        if counterpart_column is None
-        else pd.Series(
-            resolve(_need(counted, counterpart_column, "counterpart").astype("string")),
-            index=counted.index,
-        )
-        .astype("string")
-        .fillna("_U")
-    )
-    sex = (
-        pd.Series("_T", index=counted.index, dtype="string")
-        if sex_column is None
-        else _parse.parse_sex(_need(counted, sex_column, "sex"))[0].fillna("_U")
-    )
-    if age_column is None:
-        age = pd.Series("_T", index=counted.index, dtype="string")
-    else:
-        raw_age = _need(counted, age_column, "age")
-        numeric_age = pd.to_numeric(raw_age, errors="coerce")
-        age = _parse.age_band(numeric_age).where(
-            numeric_age.notna(), _parse.parse_age(raw_age)[0].fillna("_U")
-        )
     cells = pd.DataFrame(
         {
             "measure": counted["flow"].astype("string"),
-            "counterpart_area": partner,
-            "sex": sex,
-            "age": age,
+            "counterpart_area": _parse.counterpart_codes(
+                counted, counterpart_column, "counterpart"
+            ),
+            "sex": _parse.sex_codes(counted, sex_column),
+            "age": _parse.age_codes(counted, age_column),
             "time_period": counted["year"].astype("string"),
         }
     )
