@@ -319,6 +319,14 @@ def _numbers(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return values, bad
 
 
+def _value_rows(
+    frame: pd.DataFrame, lines: np.ndarray, col: str, mask: Any, message: str
+) -> pd.DataFrame:
+    """Problems of rule ``value`` on the masked rows of ``col``; ``message`` has ``{v}``."""
+    shown = frame[col][mask].astype("str")
+    return _problems(lines[mask], col, shown, "value", [message.format(v=v) for v in shown])
+
+
 def _value_problems(frame: pd.DataFrame, lines: np.ndarray) -> tuple[pd.DataFrame, pd.Series]:
     out: list[pd.DataFrame] = []
     status = (
@@ -339,32 +347,12 @@ def _value_problems(frame: pd.DataFrame, lines: np.ndarray) -> tuple[pd.DataFram
             nonnum = bad & no_status
             neg = (values < 0).to_numpy() & no_status
             empty = values.isna().to_numpy() & ~bad & no_status
-            if nonnum.any():
-                out.append(
-                    _problems(
-                        lines[nonnum],
-                        col,
-                        frame[col][nonnum].astype("str"),
-                        "value",
-                        [
-                            f"OBS_VALUE {v!r} is not a number and OBS_STATUS gives no reason"
-                            for v in frame[col][nonnum].astype("str")
-                        ],
-                    )
-                )
-            if neg.any():
-                out.append(
-                    _problems(
-                        lines[neg],
-                        col,
-                        frame[col][neg].astype("str"),
-                        "value",
-                        [
-                            f"OBS_VALUE {v} is negative (a count) and OBS_STATUS gives no reason"
-                            for v in frame[col][neg].astype("str")
-                        ],
-                    )
-                )
+            for mask, message in (
+                (nonnum, "OBS_VALUE {v!r} is not a number and OBS_STATUS gives no reason"),
+                (neg, "OBS_VALUE {v} is negative (a count) and OBS_STATUS gives no reason"),
+            ):
+                if mask.any():
+                    out.append(_value_rows(frame, lines, col, mask, message))
             if empty.any():
                 out.append(
                     _problems(
@@ -375,17 +363,8 @@ def _value_problems(frame: pd.DataFrame, lines: np.ndarray) -> tuple[pd.DataFram
                         "OBS_VALUE is empty and OBS_STATUS is empty or A; a missing value needs M",
                     )
                 )
-        else:
-            if bad.any():
-                out.append(
-                    _problems(
-                        lines[bad],
-                        col,
-                        frame[col][bad].astype("str"),
-                        "value",
-                        [f"{col} {v!r} is not a number" for v in frame[col][bad].astype("str")],
-                    )
-                )
+        elif bad.any():
+            out.append(_value_rows(frame, lines, col, bad, f"{col} {{v!r}} is not a number"))
     return (pd.concat(out, ignore_index=True) if out else _problems([], None, [], "", [])), obs
 
 
