@@ -14,6 +14,7 @@ import pandas as pd
 
 from migdata.errors import InputError
 from migdata.quality.dimensions import GRADES, INSUFFICIENT, Dimension
+from migdata.questionnaire.answers import ANSWER_COLUMNS  # the contract, defined once
 
 __all__ = [
     "ALL_MODULES",
@@ -24,20 +25,6 @@ __all__ = [
     "apply_rubric",
     "grade_scores",
 ]
-
-ANSWER_COLUMNS = (
-    "country",
-    "module",
-    "source_id",
-    "item_id",
-    "raw",
-    "value",
-    "level",
-    "status",
-    "sheet",
-    "cell",
-)
-"""Columns of an answers table (the questionnaire's ``Answers.table`` contract)."""
 
 REQUIRED_COLUMNS = ("country", "module", "item_id", "level", "status")
 STATUSES = ("answered", "not_applicable", "dont_know", "missing")

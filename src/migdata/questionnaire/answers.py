@@ -42,7 +42,7 @@ __all__ = ["Answers", "parse_duration", "read_answers"]
 # has a few thousand distinct texts; the bound keeps free-text answers from growing it.
 _norm = lru_cache(maxsize=1 << 14, typed=True)(normalise)
 
-TABLE_COLUMNS = [
+ANSWER_COLUMNS = (
     "country",
     "module",
     "source_id",
@@ -53,8 +53,9 @@ TABLE_COLUMNS = [
     "status",
     "sheet",
     "cell",
-    "comment",
-]
+)
+"""Columns of an answers table (the ``Answers.table`` contract that the quality rubric reads)."""
+TABLE_COLUMNS = [*ANSWER_COLUMNS, "comment"]
 PROBLEM_COLUMNS = ["sheet", "cell", "item_id", "value", "message"]
 MAX_BYTES = 20_000_000  # a filled questionnaire is ~100 kB; beyond this it is not one
 MAX_ROWS = 5_000  # per sheet; the largest module sheet has under 200 rows
