@@ -338,7 +338,14 @@ def _solve(a: sp.csr_matrix, b: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, 
     return x, se
 
 
-def _fit_log_ls(pairs: _Pairs, ref: str, w: np.ndarray, where: str) -> _Fit:
+def _design(
+    pairs: _Pairs, ref: str, where: str, on_origin: np.ndarray, on_dest: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, sp.csr_matrix]:
+    """Sparse design of the least-squares fits: (origins, dests, free, keep, A).
+
+    One column per origin (row values ``on_origin``), then one per destination but the
+    reference (``free``), holding ``on_dest`` on the rows whose destination is free (``keep``).
+    """
     origins, oi, dests, di = _index(pairs)
     _check_graph(origins, oi, dests, di, ref, where)
     no = len(origins)
@@ -349,11 +356,18 @@ def _fit_log_ls(pairs: _Pairs, ref: str, w: np.ndarray, where: str) -> _Fit:
     keep = col_of_dest[di] >= 0
     a = sp.csr_matrix(
         (
-            np.r_[np.ones(len(pairs)), -np.ones(int(keep.sum()))],
+            np.r_[on_origin, on_dest[keep]],
             (np.r_[rows, rows[keep]], np.r_[oi, col_of_dest[di][keep]]),
         ),
         shape=(len(pairs), no + int(free.sum())),
     )
+    return origins, dests, free, keep, a
+
+
+def _fit_log_ls(pairs: _Pairs, ref: str, w: np.ndarray, where: str) -> _Fit:
+    ones = np.ones(len(pairs))
+    origins, dests, free, _, a = _design(pairs, ref, where, ones, -ones)
+    no = len(origins)
     y = np.log(pairs.imm) - np.log(pairs.emi)
     x, se = _solve(a, y, w)
     log_r = np.zeros(len(dests))
@@ -364,21 +378,10 @@ def _fit_log_ls(pairs: _Pairs, ref: str, w: np.ndarray, where: str) -> _Fit:
 
 
 def _fit_ls(pairs: _Pairs, ref: str, w: np.ndarray, where: str) -> _Fit:
-    origins, oi, dests, di = _index(pairs)
-    _check_graph(origins, oi, dests, di, ref, where)
-    no = len(origins)
-    free = dests != ref
-    col_of_dest = np.full(len(dests), -1)
-    col_of_dest[free] = no + np.arange(free.sum())
     i = pairs.imm
-    e = pairs.emi
-    rows = np.arange(len(pairs))
-    keep = col_of_dest[di] >= 0
     # residual r_j I_ij - s_i E_ij; with r_ref = 1 the reference pairs carry I_ij as constant.
-    a = sp.csr_matrix(
-        (np.r_[-e, i[keep]], (np.r_[rows, rows[keep]], np.r_[oi, col_of_dest[di][keep]])),
-        shape=(len(pairs), no + int(free.sum())),
-    )
+    origins, dests, free, keep, a = _design(pairs, ref, where, -pairs.emi, i)
+    no = len(origins)
     b = np.where(keep, 0.0, -i)
     x, se = _solve(a, b, w)
     r = np.ones(len(dests))
