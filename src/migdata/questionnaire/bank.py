@@ -175,19 +175,19 @@ class _Parser:
             raise ValueError(f"unexpected {self.peek()[1]!r}")  # type: ignore[index]
         return node
 
-    def expr(self) -> Any:
-        args = [self.term()]
-        while self.is_word("or"):
+    def _chain(self, word: str, operand: Callable[[], Any]) -> Any:
+        """Operands joined by ``word`` (``and``/``or``); a single operand stands alone."""
+        args = [operand()]
+        while self.is_word(word):
             self.take()
-            args.append(self.term())
-        return args[0] if len(args) == 1 else _Bool("or", tuple(args))
+            args.append(operand())
+        return args[0] if len(args) == 1 else _Bool(word, tuple(args))
+
+    def expr(self) -> Any:
+        return self._chain("or", self.term)
 
     def term(self) -> Any:
-        args = [self.factor()]
-        while self.is_word("and"):
-            self.take()
-            args.append(self.factor())
-        return args[0] if len(args) == 1 else _Bool("and", tuple(args))
+        return self._chain("and", self.factor)
 
     def factor(self) -> Any:
         if self.is_word("not"):
