@@ -242,30 +242,26 @@ def _pandera_problems(
     value = cases["failure_case"].astype("str")
     index = pd.to_numeric(cases["index"], errors="coerce")
     refs = ", ".join(f.ref for f in flows) or "the COMESA dataflows"
-    sel = check == "column_in_dataframe"
-    if sel.any():
-        names = value[sel]
-        out.append(
-            _problems(
-                [None] * int(sel.sum()),
-                names,
-                [None] * int(sel.sum()),
-                "missing_column",
-                [f"column {c} is missing; it is required by {refs}" for c in names],
+    for pandera_check, rule, message in (
+        (
+            "column_in_dataframe",
+            "missing_column",
+            "column {c} is missing; it is required by {refs}",
+        ),
+        ("column_in_schema", "unknown_column", "column {c} is not a component of {refs}"),
+    ):
+        sel = check == pandera_check
+        if sel.any():
+            names = value[sel]
+            out.append(
+                _problems(
+                    [None] * int(sel.sum()),
+                    names,
+                    [None] * int(sel.sum()),
+                    rule,
+                    [message.format(c=c, refs=refs) for c in names],
+                )
             )
-        )
-    sel = check == "column_in_schema"
-    if sel.any():
-        names = value[sel]
-        out.append(
-            _problems(
-                [None] * int(sel.sum()),
-                names,
-                [None] * int(sel.sum()),
-                "unknown_column",
-                [f"column {c} is not a component of {refs}" for c in names],
-            )
-        )
     sel = check == "not_nullable"
     if sel.any():
         out.append(
