@@ -294,20 +294,7 @@ class Condition:
 
     def names(self) -> tuple[str, ...]:
         """Names (item ids or fields) the condition refers to, in order of appearance."""
-        out: list[str] = []
-
-        def walk(node: Any) -> None:
-            if isinstance(node, _Cmp):
-                if node.name not in out:
-                    out.append(node.name)
-            elif isinstance(node, _Not):
-                walk(node.arg)
-            else:
-                for a in node.args:
-                    walk(a)
-
-        walk(self.tree)
-        return tuple(out)
+        return tuple(dict.fromkeys(name for name, _, _ in self.comparisons()))
 
     def evaluate(self, lookup: Lookup) -> bool | None:
         """True, False, or None when it depends on an unanswered item.
