@@ -378,7 +378,10 @@ def render_report(result: Any) -> str:
     add("<h2 id='rejected'>7. What was rejected, and why</h2>")
     rej = result.rejected
     add(
-        "<p>Rows are numbered as in the input file (data rows, from 1). Each national table "
+        "<p><code>row</code> is the position among the data rows, counted from 0 as in "
+        "pandas (reasons such as 'duplicate of row 5' use it too); <code>line</code> is the "
+        "line of the CSV file, where line 1 is the synthetic note and line 2 the header. "
+        "Each national table "
         "of the demo carries an unknown country name, a negative count and a repeated row on "
         "purpose; the border records carry a row without person id, an unreadable direction "
         "and a duplicate.</p>"

@@ -300,11 +300,11 @@ def _harmonise(
             value_column=cols["value"],
         )
         tables.append(h.table)
-        rejects.append(
-            h.rejected.assign(file=f"inputs/{path.parent.name}/{path.name}")[
-                ["file", "row", "reason"]
-            ]
+        # line in the CSV file: line 1 is the synthetic note, line 2 the header
+        rejected = h.rejected.assign(
+            file=f"inputs/{path.parent.name}/{path.name}", line=h.rejected["row"] + 3
         )
+        rejects.append(rejected[["file", "row", "line", "reason"]])
         intake.append(
             {
                 "file": f"inputs/{path.parent.name}/{path.name}",
@@ -324,7 +324,9 @@ def _harmonise(
     flows = _crossing_flows(crossings, profile, spec.years)
     tables.append(flows)
     name = f"inputs/{inputs.crossings.parent.name}/{inputs.crossings.name}"
-    rejects.append(crossings.rejected.assign(file=name)[["file", "row", "reason"]])
+    rejects.append(
+        crossings.rejected.assign(file=name, line=pd.NA)[["file", "row", "line", "reason"]]
+    )
     intake.append(
         {
             "file": name,
