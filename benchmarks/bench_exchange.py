@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import migdata
 from migdata.exchange import registry
 from migdata.exchange.validate import validate
 
@@ -27,29 +28,7 @@ from migdata.exchange.validate import validate
 def synthetic(n: int, seed: int = 1) -> pd.DataFrame:
     """A harmonised IMM/EMI/STK table of n observations with unique keys."""
     rng = np.random.default_rng(seed)
-    members = [
-        "BDI",
-        "COM",
-        "COD",
-        "DJI",
-        "EGY",
-        "ERI",
-        "ETH",
-        "KEN",
-        "LBY",
-        "MDG",
-        "MWI",
-        "MUS",
-        "RWA",
-        "SYC",
-        "SOM",
-        "SDN",
-        "SWZ",
-        "TUN",
-        "UGA",
-        "ZMB",
-        "ZWE",
-    ]
+    members = migdata.members("COMESA", year=2024)[:20]
     partners = [*members, "_T", "_O", "_U", "FRA", "GBR", "USA", "CHN", "IND", "ZAF"]
     ages = ["_T", "Y_LT5"] + [f"Y{a}T{a + 4}" for a in range(5, 85, 5)] + ["Y_GE85"]
     years = [str(y) for y in range(1990, 2024)]
