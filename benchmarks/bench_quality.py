@@ -30,7 +30,14 @@ from migdata.questionnaire.answers import read_answers
 from migdata.questionnaire.template import write_template
 
 TARGET_SECONDS = 10.0
-COUNTRIES = migdata.members("COMESA", year=2024)[:20]
+# 50 distinct countries: the African regional communities first, then the EU.
+COUNTRIES = list(
+    dict.fromkeys(
+        c
+        for group in ("COMESA", "EAC", "SADC", "ECOWAS", "IGAD", "EU27")
+        for c in migdata.members(group, year=2024)
+    )
+)[:50]
 LANGUAGES = ("en", "fr", "pt", "ar")
 KEY_COLUMN, ANSWER_COLUMN = 7, 4
 
