@@ -156,3 +156,40 @@ def test_repr_html_summarises(real: MirrorTable) -> None:
     """The notebook view names the table and counts pairs reported by both sides."""
     text = real._repr_html_()
     assert "MirrorTable" in text and "1,792" in text
+
+
+def test_from_eurostat_sdmx_csv_read_by_the_exchange_code(shared_data: type, tmp_path) -> None:
+    """Eurostat SDMX-CSV files (imm5prv, emi3nxt) read by read_exchange feed the mirror table."""
+    import migdata
+
+    real = pd.read_csv(shared_data.path(MIRROR), keep_default_na=False, na_values=[""])
+    part = real[
+        (real["Year"] == 2015)
+        & (real["SEX"] == "Total")
+        & real["Sending_iso2"].isin(["IT", "ES", "BE"])
+        & real["Receiving_iso2"].isin(["IT", "ES", "FR"])
+    ]
+    header = (
+        "DATAFLOW,LAST UPDATE,freq,partner,agedef,age,unit,sex,geo,TIME_PERIOD,OBS_VALUE,"
+        "OBS_FLAG,CONF_STATUS"
+    )
+    paths = {}
+    for flow, value, geo, partner in (
+        ("MIGR_IMM5PRV", "Immi", "Receiving_iso2", "Sending_iso2"),
+        ("MIGR_EMI3NXT", "Emig", "Sending_iso2", "Receiving_iso2"),
+    ):
+        rows = [
+            f"ESTAT:{flow}(1.0),25/03/24 23:00:00,A,{r[partner]},COMPLET,TOTAL,NR,T,{r[geo]},"
+            f"2015,{r[value]:.0f},,"
+            for _, r in part.iterrows()
+            if pd.notna(r[value])
+        ]
+        paths[flow] = tmp_path / f"{flow.lower()}.csv"
+        paths[flow].write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    imm = migdata.read_exchange(paths["MIGR_IMM5PRV"]).table
+    emi = migdata.read_exchange(paths["MIGR_EMI3NXT"]).table
+    table = MirrorTable.from_harmonised(imm, emi)
+    ind = migdata.pair_indicators(table).set_index(["origin", "destination"])
+    assert ind.loc[("ITA", "ESP"), "emigration"] == 5003
+    assert ind.loc[("ITA", "ESP"), "immigration"] == 17350
+    assert round(float(ind.loc[("ITA", "ESP"), "ratio"]), 3) == 3.468
