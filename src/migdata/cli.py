@@ -55,6 +55,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MigdataError as err:
         print(f"migdata: error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:  # a file that cannot be opened, read or written
+        where = f" '{err.filename}'" if getattr(err, "filename", None) else ""
+        print(f"migdata: error:{where} {err.strerror or err}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("migdata: interrupted", file=sys.stderr)
         return 130

@@ -227,6 +227,8 @@ def merge_submissions(files: Any, previous: Any = None) -> Bundle:
     >>> len(b.table), b.conflicts["obs_value"].tolist()
     (1, [80.0, 81.0])
     """
+    if isinstance(files, str | Path) and not Path(files).exists():
+        raise InputError("no such file or folder of submissions", file=str(files))
     if isinstance(files, str | Path) and Path(files).is_dir():
         folder = Path(files)
         paths = sorted(

@@ -134,6 +134,8 @@ def detect_format(path: Path | str) -> str:
     'sdmx-csv-2.0'
     """
     path = Path(path)
+    if not path.exists():
+        raise InputError("no such file or folder", file=str(path))
     if path.is_dir():
         if (path / "datapackage.json").is_file():
             return "datapackage"

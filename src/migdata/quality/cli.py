@@ -7,6 +7,7 @@ table and, with ``--out``, writes the tables, the heatmap and the report pages.
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 import pandas as pd
@@ -63,6 +64,12 @@ def run_score(args: argparse.Namespace) -> int:
     for item in args.files:
         paths.extend(_answer_files(item))
     profile = score_folder(paths, min_coverage=args.min_coverage)
+    failed = profile.files[profile.files["status"] != "scored"]
+    if profile.scores.empty:
+        for row in failed.itertuples(index=False):
+            print(f"{row.status}: {row.file}: {row.message}")
+        print("migdata: error: no answer file could be scored", file=sys.stderr)
+        return 1
     table = profile.to_frame()
     grades = [c for c in table.columns if c.endswith("_grade")]
     shown = table[["country", "module", *grades, "information_coverage", "ac3"]].rename(
@@ -70,7 +77,6 @@ def run_score(args: argparse.Namespace) -> int:
     )
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         print(shown.to_string(index=False, na_rep="-", float_format=lambda v: f"{v:.0%}"))
-    failed = profile.files[profile.files["status"] != "scored"]
     for row in failed.itertuples(index=False):
         print(f"{row.status}: {row.file}: {row.message}")
     if len(profile.problems):
