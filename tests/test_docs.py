@@ -24,6 +24,7 @@ SUBPACKAGES = (
     "migdata.quality",
     "migdata.mirror",
     "migdata.exchange",
+    "migdata.metadata",
 )
 
 
@@ -106,5 +107,9 @@ def test_cli_page_shows_the_real_help(built: Built) -> None:
         "exchange build",
         "exchange validate",
         "exchange merge",
+        "metadata inventory",
+        "metadata sims",
+        "metadata glossary",
+        "metadata catalogue",
     ):
         assert f"usage: migdata {command} [-h]" in text, command

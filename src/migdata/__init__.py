@@ -45,6 +45,14 @@ from migdata.exchange import (
 from migdata.exchange import read as read_exchange
 from migdata.exchange import validate as validate_exchange
 from migdata.exchange import write as write_exchange
+from migdata.metadata import (
+    Inventory,
+    SimsReport,
+    glossary,
+    indicator_catalogue,
+    sims_report,
+    source_inventory,
+)
 from migdata.mirror import (
     IPFResult,
     Method,
@@ -109,6 +117,7 @@ __all__ = [
     "Harmonised",
     "IPFResult",
     "InputError",
+    "Inventory",
     "Method",
     "MigdataError",
     "MirrorTable",
@@ -116,6 +125,7 @@ __all__ = [
     "QualityProfile",
     "Reconciliation",
     "Resolution",
+    "SimsReport",
     "SourceProfile",
     "Target",
     "ValidationError",
@@ -140,9 +150,11 @@ __all__ = [
     "factor_plot",
     "first_permits",
     "flows_plot",
+    "glossary",
     "groups",
     "harmonise",
     "heatmap",
+    "indicator_catalogue",
     "ipf",
     "members",
     "merge_submissions",
@@ -158,6 +170,8 @@ __all__ = [
     "resolve_detailed",
     "score",
     "score_folder",
+    "sims_report",
+    "source_inventory",
     "source_types",
     "tabulate_cards",
     "tabulate_crossings",
