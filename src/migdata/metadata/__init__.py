@@ -6,9 +6,9 @@ harmonised definitions (:func:`glossary`) and the indicator catalogue
 (:func:`indicator_catalogue`), each in English, French, Portuguese or Arabic.
 """
 
-from migdata.metadata.terms import Document, glossary, indicator_catalogue
 from migdata.metadata.inventory import Inventory, source_inventory
 from migdata.metadata.sims import SimsReport, sims_report
+from migdata.metadata.terms import Document, glossary, indicator_catalogue
 
 __all__ = [
     "Document",

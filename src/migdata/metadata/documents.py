@@ -58,9 +58,9 @@ def write_documents(
     >>> sorted(f.name for f in files)
     ['glossary.csv', 'glossary.html', 'glossary.xlsx']
     """
-    from migdata.metadata.terms import glossary, indicator_catalogue
     from migdata.metadata.inventory import load_answers, source_inventory
     from migdata.metadata.sims import sims_report
+    from migdata.metadata.terms import glossary, indicator_catalogue
 
     lang = T.check_language(lang)
     unknown = [d for d in documents if d not in DOCUMENTS]
