@@ -34,6 +34,7 @@ from migdata.errors import (
     ModelError,
     ValidationError,
 )
+from migdata.estimate import FlowsFromStocks, flows_from_stocks
 from migdata.exchange import (
     Bundle,
     ValidationReport,
@@ -106,6 +107,7 @@ __all__ = [
     "Crossings",
     "DependencyError",
     "Dimension",
+    "FlowsFromStocks",
     "Harmonised",
     "IPFResult",
     "InputError",
@@ -139,6 +141,7 @@ __all__ = [
     "duration_factor",
     "factor_plot",
     "first_permits",
+    "flows_from_stocks",
     "flows_plot",
     "groups",
     "harmonise",
