@@ -34,7 +34,16 @@ from migdata.errors import (
     ModelError,
     ValidationError,
 )
-from migdata.estimate import FlowsFromStocks, flows_from_stocks
+from migdata.estimate import (
+    FlowsFromStocks,
+    bilateral_net,
+    flows_from_stocks,
+    index_connectivity,
+    index_distance,
+    index_impact,
+    index_intensity,
+    region_totals,
+)
 from migdata.exchange import (
     Bundle,
     ValidationReport,
@@ -125,6 +134,7 @@ __all__ = [
     "Weights",
     "__version__",
     "admission_categories",
+    "bilateral_net",
     "cc1",
     "cc1_heatmap",
     "census_stocks",
@@ -146,6 +156,10 @@ __all__ = [
     "groups",
     "harmonise",
     "heatmap",
+    "index_connectivity",
+    "index_distance",
+    "index_impact",
+    "index_intensity",
     "ipf",
     "members",
     "merge_submissions",
@@ -155,6 +169,7 @@ __all__ = [
     "read_profiles",
     "read_register_rules",
     "reconcile",
+    "region_totals",
     "register_flows",
     "resolution_report",
     "resolve",

@@ -15,6 +15,14 @@ from migdata.estimate.flows import (
     StockMethod,
     flows_from_stocks,
 )
+from migdata.estimate.summaries import (
+    bilateral_net,
+    index_connectivity,
+    index_distance,
+    index_impact,
+    index_intensity,
+    region_totals,
+)
 
 __all__ = [
     "BirthMethod",
@@ -25,5 +33,11 @@ __all__ = [
     "FlowsFromStocks",
     "GlobalMatch",
     "StockMethod",
+    "bilateral_net",
     "flows_from_stocks",
+    "index_connectivity",
+    "index_distance",
+    "index_impact",
+    "index_intensity",
+    "region_totals",
 ]
