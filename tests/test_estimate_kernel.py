@@ -43,3 +43,23 @@ def test_a_margin_with_no_room_is_a_model_error() -> None:
     seed = np.ones((2, 2)) - np.eye(2)
     with pytest.raises(ModelError, match="positive stock margin"):
         ipf3(seed * [[0, 0], [1, 0]], np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]]))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(2, 7), st.integers(0, 2**32 - 1))
+def test_two_way_kernel_matches_project_ipf(n: int, seed: int) -> None:
+    """ipf2 gives the table of migdata.mirror.ipf, alone or with two tables stacked."""
+    from migdata.estimate._kernel import ipf2
+    from migdata.mirror.ipf import ipf
+
+    rng = np.random.default_rng(seed)
+    table = rng.uniform(0.1, 10, (n, n))
+    rows = rng.uniform(1, 100, n)
+    cols = rng.permutation(rows) * 1.0
+    ref = ipf(table, rows, cols, tol=1e-12, max_iter=5000).table.to_numpy()
+    one = ipf2(table, rows, cols, tol=1e-12, max_iter=5000)
+    two = ipf2(np.stack([table, table]), np.stack([rows, rows]), np.stack([cols, cols]),
+               tol=1e-12, max_iter=5000)  # fmt: skip
+    assert one.converged and two.converged
+    np.testing.assert_allclose(one.array, ref, rtol=1e-8, atol=1e-9)
+    np.testing.assert_allclose(two.array[1], ref, rtol=1e-8, atol=1e-9)

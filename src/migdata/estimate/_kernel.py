@@ -11,7 +11,7 @@ import numpy as np
 
 from migdata.errors import ModelError
 
-__all__ = ["Fit", "ipf3", "ipf3_reference"]
+__all__ = ["Fit", "ipf2", "ipf3", "ipf3_reference"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,36 @@ class Fit:
 
 def _safe_ratio(target: np.ndarray, current: np.ndarray) -> np.ndarray:
     return np.divide(target, current, out=np.zeros_like(current), where=current > 0)
+
+
+def ipf2(
+    seed: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    *,
+    tol: float = 1e-8,
+    max_iter: int = 1000,
+) -> Fit:
+    """Two-way IPF of ``seed`` to row and column totals (as :func:`migdata.mirror.ipf.ipf`,
+    without its label handling and checks: the callers here have checked the margins).
+
+    ``seed`` may hold several tables stacked on the first axis (``rows``/``cols`` then
+    stacked alike), fitted together. Each sweep reuses the row sums that test convergence,
+    so it is four passes over the tables; the tests hold it to the project's ``ipf``.
+    """
+    x = np.asarray(seed, dtype=float).copy()
+    scale = max(float(np.max(rows.sum(axis=-1), initial=0.0)), 1.0)
+    rs = x.sum(axis=-1)
+    deviation = np.inf
+    it = 0
+    for it in range(1, max_iter + 1):  # noqa: B007 - iterations are reported
+        x *= _safe_ratio(rows, rs)[..., None]
+        x *= _safe_ratio(cols, x.sum(axis=-2))[..., None, :]
+        rs = x.sum(axis=-1)
+        deviation = float(np.max(np.abs(rs - rows), initial=0.0))
+        if deviation <= tol * scale:
+            break
+    return Fit(x, it, deviation, bool(deviation <= tol * scale))
 
 
 def ipf3(
@@ -57,11 +87,13 @@ def ipf3(
     scale = max(float(start.sum()), 1.0)
     deviation = np.inf
     it = 0
+    rs = x.sum(axis=2)
     for it in range(1, max_iter + 1):  # noqa: B007 - iterations are reported
-        x *= _safe_ratio(start, x.sum(axis=2))[:, :, None]
+        x *= _safe_ratio(start, rs)[:, :, None]
         x *= _safe_ratio(end, x.sum(axis=1))[:, None, :]
         # After the column step the columns are exact: only the rows can be off.
-        deviation = float(np.max(np.abs(x.sum(axis=2) - start), initial=0.0))
+        rs = x.sum(axis=2)
+        deviation = float(np.max(np.abs(rs - start), initial=0.0))
         if deviation <= tol * scale:
             break
     return Fit(x, it, deviation, bool(deviation <= tol * scale))

@@ -16,7 +16,7 @@ import pandas as pd
 
 from migdata.errors import ConfigurationError, InputError, ModelError
 from migdata.estimate._inputs import read_regional, read_seed, read_stocks, stock_matrix
-from migdata.estimate._kernel import ipf3
+from migdata.estimate._kernel import ipf2, ipf3
 
 __all__ = [
     "BirthMethod",
@@ -306,8 +306,6 @@ def _death_matrix(
 ) -> np.ndarray:
     if method is DeathMethod.PROPORTION or deaths.sum() <= 0:
         return _column_share(start, deaths, "deaths", regions)
-    from migdata.mirror.ipf import ipf
-
     by_birth = start.sum(axis=1) + births - end.sum(axis=1)
     if (by_birth < 0).any():
         adjustments.append(
@@ -319,7 +317,7 @@ def _death_matrix(
     if by_birth.sum() <= 0:
         return _column_share(start, deaths, "deaths", regions)
     by_birth = by_birth * deaths.sum() / by_birth.sum()
-    return ipf(start, by_birth, deaths, tol=tol, max_iter=max_iter).table.to_numpy()
+    return ipf2(start, by_birth, deaths, tol=tol, max_iter=max_iter).array
 
 
 def _rescale_diagonal(matrix: np.ndarray, new_total: float, what: str) -> np.ndarray:
@@ -375,8 +373,6 @@ def _match_birthplace(
     if np.max(np.abs(gap), initial=0.0) <= 1e-9 * scale:
         return a1, a2, zeros, zeros
     if how is BirthplaceTotals.MID:
-        from migdata.mirror.ipf import ipf
-
         diff = a1.sum() - a2.sum()
         if abs(diff) > 1e-6 * scale:
             raise ModelError(
@@ -386,11 +382,22 @@ def _match_birthplace(
                 "match_birthplace_totals='open'"
             )
         mid = (a1.sum(axis=1) + a2.sum(axis=1)) / 2
-        fitted = []
-        for own, other in ((a1, a2), (a2, a1)):
-            seed = np.where(own.sum(axis=1, keepdims=True) > 0, own, other)
-            cols = own.sum(axis=0) * mid.sum() / max(own.sum(), 1e-300)
-            fitted.append(ipf(seed, mid, cols, tol=tol, max_iter=max_iter).table.to_numpy())
+        seeds = np.stack(
+            [
+                np.where(own.sum(axis=1, keepdims=True) > 0, own, other)
+                for own, other in ((a1, a2), (a2, a1))
+            ]
+        )
+        cols = np.stack([a.sum(axis=0) * mid.sum() / max(a.sum(), 1e-300) for a in (a1, a2)])
+        fit = ipf2(seeds, np.stack([mid, mid]), cols, tol=tol, max_iter=max_iter)
+        if not fit.converged:
+            adjustments.append(
+                f"the birthplace-total rescaling did not converge in {fit.iterations} "
+                f"iterations (largest deviation {fit.max_deviation:.3g})"
+            )
+        # The rows are the constraint of the three-way fit: make them exact (the residence
+        # totals then carry the IPF's last sub-tolerance error instead).
+        fitted = [_rows_like(fit.array[k], mid, seeds[k]) for k in (0, 1)]
         adjustments.append(
             "birthplace totals: both stock tables rescaled (IPF, residence totals kept) so that "
             "each birthplace has the midpoint of its two totals; largest change "
@@ -550,7 +557,7 @@ def _rogers_von_rabenau(
 
 # ---------------------------------------------------------------------- public function
 def _regions(start: pd.DataFrame, end: pd.DataFrame, countries: bool) -> list[str]:
-    r1, r2 = set(start["residence"]), set(end["residence"])
+    r1, r2 = set(start["residence"].unique()), set(end["residence"].unique())
     if r1 != r2:
         raise InputError(
             "the stock tables cover different regions of residence: only at the start "
