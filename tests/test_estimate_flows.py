@@ -350,11 +350,59 @@ def test_arbitrary_stocks_never_give_nan(n: int, data: st.DataObject) -> None:
     s1 = np.array(data.draw(cells), float).reshape(n, n) + np.eye(n) * 1000
     s2 = np.array(data.draw(cells), float).reshape(n, n) + np.eye(n) * 1000
     names = [f"r{i}" for i in range(n)]
-    z = np.zeros(n)
-    est = flows_from_stocks(*_frames(s1, s2, z, z, names))
+    vital = st.lists(st.integers(0, 30), min_size=n, max_size=n)
+    b, d = np.array(data.draw(vital), float), np.array(data.draw(vital), float)
+    options = data.draw(
+        st.fixed_dictionaries(
+            {
+                "stayer_assumption": st.booleans(),
+                "match_birthplace_totals": st.sampled_from(["mid", "open", "open-dr"]),
+                "match_global": st.sampled_from(["before-demo-adjust", "after-demo-adjust"]),
+                "birth_method": st.sampled_from(["native", "proportion"]),
+                "death_method": st.sampled_from(["proportion", "accounting"]),
+            }
+        )
+    )
+    est = flows_from_stocks(*_frames(s1, s2, b, d, names), **options)
     assert np.isfinite(est.flows["flow"]).all() and (est.flows["flow"] >= 0).all()
     f = est.array
     np.testing.assert_allclose(f.sum(axis=2), est.accounts["start"], atol=1e-6 * s1.sum())
     np.testing.assert_allclose(f.sum(axis=1), est.accounts["end"], atol=1e-6 * s1.sum())
-    if not np.allclose(s1.sum(axis=1), s2.sum(axis=1)):
-        assert est.diagnostics.adjustments
+    if not (b.any() or d.any() or np.allclose(s1.sum(axis=1), s2.sum(axis=1))):
+        assert est.diagnostics.adjustments  # stocks that do not close were adjusted, visibly
+
+
+def test_census_objects_from_census_stocks() -> None:
+    """Census results of several countries at two dates go straight in; dates are kept."""
+    from migdata.sources.profile import SourceProfile
+
+    def census(country: str, year: int, people: dict[str, float]) -> object:
+        profile = SourceProfile(source_id=f"{country}-CEN-{year}", country=country,
+                                source_type="census")  # fmt: skip
+        micro = pd.DataFrame({"country_of_birth": list(people), "citizenship": list(people),
+                              "weight": list(people.values())})  # fmt: skip
+        return migdata.census_stocks(micro, profile, year, weight_column="weight",
+                                     sex_column=None, age_column=None)  # fmt: skip
+
+    start = [census("KEN", 2012, {"Kenya": 900.0, "Uganda": 50.0, "France": 5.0}),
+             census("UGA", 2012, {"Uganda": 700.0, "Kenya": 20.0})]  # fmt: skip
+    end = [census("KEN", 2022, {"Kenya": 880.0, "Uganda": 50.0, "France": 5.0}),
+           census("UGA", 2022, {"Uganda": 700.0, "Kenya": 40.0})]  # fmt: skip
+    est = flows_from_stocks(start, end)
+    assert est.regions == ("KEN", "UGA")
+    assert est.matrix().loc["KEN", "UGA"] == pytest.approx(20.0)
+    assert est.provenance["end_date"] == "2022"
+    assert any("FRA" in n for n in est.diagnostics.notes)
+    table = migdata.MirrorTable.from_eurostat(
+        pd.DataFrame(
+            {
+                "Year": [2022],
+                "Sending_iso2": ["KE"],
+                "Receiving_iso2": ["UG"],
+                "Emig": [1],
+                "Immi": [2],
+            }
+        )
+    ).with_estimates(est, years=10)
+    assert table.estimates["year"].tolist() == [2022, 2022]
+    assert table.estimates.set_index("origin").loc["KEN", "estimate"] == pytest.approx(2.0)
