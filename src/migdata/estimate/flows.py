@@ -218,8 +218,13 @@ class FlowsFromStocks:
         return m.rename_axis(index="orig", columns="dest")
 
     def to_frame(self) -> pd.DataFrame:
-        """The flows with what they are: ``kind`` = "estimate from stocks" and ``method``."""
-        return self.flows.assign(kind="estimate from stocks", method=self.label)
+        """The flows with what they are: ``kind`` = "estimate from stocks", ``source`` and
+        ``method`` (as in :meth:`migdata.MirrorTable.sources`)."""
+        return self.flows.assign(
+            kind="estimate from stocks",
+            source="flows estimated from census stocks",
+            method=self.label,
+        )
 
     @property
     def label(self) -> str:
@@ -556,7 +561,7 @@ def _rogers_von_rabenau(
 
 
 # ---------------------------------------------------------------------- public function
-def _regions(start: pd.DataFrame, end: pd.DataFrame, countries: bool) -> list[str]:
+def _regions(start: pd.DataFrame, end: pd.DataFrame) -> list[str]:
     r1, r2 = set(start["residence"].unique()), set(end["residence"].unique())
     if r1 != r2:
         raise InputError(
@@ -753,7 +758,7 @@ def flows_from_stocks(
     end = read_stocks(stock_end, "stock_end", notes)
     if countries:
         start, end = _as_countries(start, "stock_start"), _as_countries(end, "stock_end")
-    regions = _regions(start, end, countries)
+    regions = _regions(start, end)
     s1 = stock_matrix(start, regions, "stock_start", notes)
     s2 = stock_matrix(end, regions, "stock_end", notes)
     b = read_regional(births, "births", regions, "births", notes)
