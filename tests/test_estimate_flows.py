@@ -223,7 +223,11 @@ def test_different_region_sets_are_an_error() -> None:
 
 @pytest.mark.parametrize(
     ("value", "match"),
-    [(np.nan, "expected a count"), (-5.0, "expected counts >= 0"), ("many", "expected a count")],
+    [
+        (np.nan, "birthplace A, residence D: expected a count, got nothing"),
+        (-5.0, "expected a count >= 0, got -5.0"),
+        ("many", "expected a count, got 'many'"),
+    ],
 )
 def test_missing_negative_or_text_cells(value: object, match: str) -> None:
     """A missing, negative or unreadable stock is an InputError naming the row and column."""

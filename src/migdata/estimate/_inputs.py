@@ -16,25 +16,34 @@ from migdata.errors import InputError
 __all__ = ["read_regional", "read_seed", "read_stocks", "stock_matrix"]
 
 
-def _numbers(values: pd.Series, what: str, name: str, frame: pd.DataFrame) -> np.ndarray:
+def _shown(value: Any) -> str:
+    return (
+        "nothing"
+        if value is None or (isinstance(value, float) and np.isnan(value))
+        else (repr(value.item() if isinstance(value, np.generic) else value))
+    )
+
+
+def _numbers(
+    values: pd.Series, what: str, name: str, frame: pd.DataFrame, where: pd.Series | None = None
+) -> np.ndarray:
+    """Counts >= 0 from ``values``; the first bad one is an InputError naming its row (and
+    ``where[i]``, e.g. the birthplace and residence of a stock cell)."""
     number = pd.to_numeric(values, errors="coerce").astype("float64")
-    bad = number.isna().to_numpy() | ~np.isfinite(number.to_numpy())
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            f"{name}: expected a count in every row, got {values.iloc[i]!r}"
-            f" ({int(bad.sum())} row(s) without a number)",
-            row=int(frame.index[i]) if isinstance(frame.index[i], int | np.integer) else None,
-            column=what,
-        )
     out = number.to_numpy()
-    if (out < 0).any():
-        i = int(np.flatnonzero(out < 0)[0])
-        raise InputError(
-            f"{name}: expected counts >= 0, got {out[i]:g}",
-            row=int(frame.index[i]) if isinstance(frame.index[i], int | np.integer) else None,
-            column=what,
-        )
+    missing = np.isnan(out) | ~np.isfinite(out)
+    negative = ~missing & (out < 0)
+    for bad, expected in ((missing, "a count"), (negative, "a count >= 0")):
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            place = "" if where is None else f"{where.iloc[i]}: "
+            label = frame.index[i]
+            raise InputError(
+                f"{name}: {place}expected {expected}, got {_shown(values.iloc[i])}"
+                f" ({int(bad.sum())} such row(s))",
+                row=int(label) if isinstance(label, int | np.integer) else None,
+                column=what,
+            )
     return out
 
 
@@ -125,7 +134,16 @@ def read_stocks(value: Any, name: str, notes: list[str]) -> pd.DataFrame:
         {
             "birth": frame["birth"].astype(str).str.strip().to_numpy(),
             "residence": frame["residence"].astype(str).str.strip().to_numpy(),
-            "stock": _numbers(frame["stock"], "stock", name, frame),
+            "stock": _numbers(
+                frame["stock"],
+                "stock",
+                name,
+                frame,
+                "birthplace "
+                + frame["birth"].astype(str)
+                + ", residence "
+                + frame["residence"].astype(str),
+            ),
         }
     )
     dup = out.duplicated(["birth", "residence"], keep=False)
