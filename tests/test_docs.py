@@ -23,6 +23,7 @@ SUBPACKAGES = (
     "migdata.questionnaire",
     "migdata.quality",
     "migdata.mirror",
+    "migdata.estimate",
     "migdata.exchange",
     "migdata.metadata",
 )

@@ -28,6 +28,7 @@ NOTEBOOKS = (
     "statistician_eurostat_mirror.ipynb",
     "statistician_harmonise.ipynb",
     "secretariat_validate_merge.ipynb",
+    "estimate_flows_from_stocks.ipynb",
 )
 FLOWS = "eurostat_mirror_flows_2010_2019.csv"
 
@@ -152,6 +153,15 @@ def test_secretariat_notebook_runs(runs: dict[str, Any]) -> None:
     assert len(bundles) == 3  # previous round, this round, settled round
     members = ("COD", "EGY", "KEN", "MWI", "RWA", "UGA", "ZMB")
     assert all(m in b for b in bundles for m in members)  # coverage of every member shown
+
+
+def test_estimate_notebook_runs(runs: dict[str, Any]) -> None:
+    """The flows-from-stocks notebook runs (its asserts compare with the true demo flows)."""
+    nb = _result(runs, NOTEBOOKS[3])
+    assert len(_html_of(nb, "FlowsFromStocks")) == 1
+    assert _mimes(nb).count("image/png") == 1  # estimated against true flows
+    text = " ".join(str(o.get("text", "")) for o in _outputs(nb))
+    assert "correlation of log flows" in text
 
 
 def test_national_office_script(runs: dict[str, Any]) -> None:

@@ -32,6 +32,7 @@ DOCUMENTED = (
     "migdata.questionnaire",
     "migdata.quality",
     "migdata.mirror",
+    "migdata.estimate",
     "migdata.exchange",
     "migdata.metadata",
 )

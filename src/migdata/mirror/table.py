@@ -201,6 +201,8 @@ class MirrorTable:
     rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
     rows_in: int = 0
     duration_rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
+    estimates: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Flows estimated from stocks (:meth:`with_estimates`): a third kind of source."""
 
     # ------------------------------------------------------------------ builders
     @classmethod
@@ -586,6 +588,52 @@ class MirrorTable:
             side="immigration", reporter=lambda f: f["destination"]
         )
         return pd.concat([emi, imm], ignore_index=True)
+
+    def with_estimates(
+        self, results: Any, year: int | None = None, *, years: float = 1.0
+    ) -> MirrorTable:
+        """Add flows estimated from census stocks as a third kind of source.
+
+        Parameters
+        ----------
+        results
+            A :class:`~migdata.estimate.FlowsFromStocks` (regions must be countries) or a
+            list of them; estimates already in the table for the same cells are replaced.
+        year
+            Year the estimates are filed under (default: the year the stock period ends).
+        years
+            Length of the period: the flows are divided by it (an annual average).
+
+        Examples
+        --------
+        >>> from migdata.estimate import flows_from_stocks
+        >>> s1 = pd.DataFrame({"birth": ["KEN", "UGA", "KEN"], "residence": ["KEN", "UGA", "UGA"],
+        ...                    "stock": [100.0, 80.0, 0.0]})
+        >>> s2 = s1.assign(stock=[90.0, 80.0, 10.0])
+        >>> t = MirrorTable.from_eurostat(pd.DataFrame({"Year": [2015], "Sending_iso2": ["KE"],
+        ...     "Receiving_iso2": ["UG"], "Emig": [7], "Immi": [12]}))
+        >>> t = t.with_estimates(flows_from_stocks(s1, s2), year=2015)
+        >>> t.sources()[["origin", "destination", "kind", "value"]].head(3)
+          origin destination                     kind  value
+        0    KEN         UGA       reported by origin    7.0
+        1    KEN         UGA  reported by destination   12.0
+        2    KEN         UGA     estimate from stocks   10.0
+        """
+        from migdata.estimate.join import ESTIMATE_COLUMNS, estimate_rows
+
+        new = estimate_rows(results, year, years=years)
+        old = self.estimates if len(self.estimates) else new.iloc[:0]
+        keep = old.merge(new[KEY], on=KEY, how="left", indicator=True)["_merge"] == "left_only"
+        both = pd.concat([old.loc[keep.to_numpy()], new], ignore_index=True)
+        both = both[ESTIMATE_COLUMNS].sort_values(KEY, kind="stable").reset_index(drop=True)
+        return replace(self, estimates=both)
+
+    def sources(self) -> pd.DataFrame:
+        """Every figure per corridor-cell with its ``kind`` (reported by origin, reported by
+        destination, estimate from stocks), ``source``, ``method`` and ``value``."""
+        from migdata.estimate.join import source_rows
+
+        return source_rows(self.data, self.estimates)
 
     # ------------------------------------------------------------------ views
     @property
