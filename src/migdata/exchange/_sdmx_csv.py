@@ -150,7 +150,9 @@ def sniff(header: str) -> str | None:
         if len(names) < 2:
             continue
         if names[0].startswith("STRUCTURE"):
-            return "sdmx-csv-2.0"
+            # Eurostat's newer API: STRUCTURE,STRUCTURE_ID,freq,... (lower-case ids, no ACTION)
+            lower = "ACTION" not in names and any(n.islower() for n in names[2:5])
+            return "eurostat-sdmx-csv" if lower else "sdmx-csv-2.0"
         if names[0] == "DATAFLOW":
             lower = any(n.islower() for n in names[1:4]) or "LAST UPDATE" in names
             return "eurostat-sdmx-csv" if lower else "sdmx-csv-1.0"
