@@ -117,7 +117,9 @@ def describe(frame: pd.DataFrame, name: str = "comesa-migration") -> dict[str, A
                 "schema": {
                     **table_schema,
                     "fields": [
-                        f for f in table_schema["fields"] if f["name"] not in ("STRUCTURE", "ACTION")
+                        f
+                        for f in table_schema["fields"]
+                        if f["name"] not in ("STRUCTURE", "ACTION")
                     ],
                 },
             },

@@ -108,15 +108,21 @@ def map_permit_codes(codes: pd.Series, dimension: str) -> tuple[pd.Series, pd.Se
     is_part = mapped.isna() & sub.isin(list(parts))
     why = why.mask(
         is_part,
-        f"{dimension} " + text + " is a sub-category of " + sub.map(parts).astype("str").fillna("")
+        f"{dimension} "
+        + text
+        + " is a sub-category of "
+        + sub.map(parts).astype("str").fillna("")
         + "; only the groups of Regulation (EC) 862/2007 art. 6 are kept (the group total "
         "is in the file)",
     )
     unknown = mapped.isna() & ~is_part & text.notna()
     why = why.mask(
         unknown,
-        f"{dimension} " + text + " is not a Eurostat code we map (known: "
-        + ", ".join(table["codes"]) + ")",
+        f"{dimension} "
+        + text
+        + " is not a Eurostat code we map (known: "
+        + ", ".join(table["codes"])
+        + ")",
     )
     return mapped, why
 

@@ -127,9 +127,9 @@ def write(
     ...     "time_period": ["2020"], "obs_value": [1520.0]})
     >>> p = write(t, pathlib.Path(tempfile.mkdtemp()) / "imm.csv")
     >>> p.read_text().splitlines()[1]
-    'dataflow,COMESA:DF_MIG_IMM(1.0),I,A,KEN,UGA,CITIZENSHIP,_T,_T,2020,1520,PS,,F,,,,,,'
-    >>> write(t.assign(provenance='says "hi", twice'), p).read_text().splitlines()[1][-22:]
-    ',,"says ""hi"", twice"'
+    'dataflow,COMESA:DF_MIG_IMM(1.0),I,A,KEN,UGA,CITIZENSHIP,_T,_T,2020,1520,PS,,F,,,,,,,0'
+    >>> write(t.assign(provenance='says "hi", twice'), p).read_text().splitlines()[1][-23:]
+    ',"says ""hi"", twice",0'
     """
     path = Path(path)
     frame = _frame.to_sdmx(table, dataflow, file=str(path))

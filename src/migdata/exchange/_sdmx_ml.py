@@ -218,8 +218,9 @@ def write(
     ...     "counterpart_type": ["CITIZENSHIP"], "sex": ["_T"], "age": ["_T"],
     ...     "time_period": ["2020"], "obs_value": [1520.0], "provenance": ['a "b" & <c>']})
     >>> p = write(t, pathlib.Path(tempfile.mkdtemp()) / "imm.xml")
-    >>> [line for line in p.read_text().splitlines() if line.startswith("<Obs")][0][-43:]
-    'COMMENT="a &quot;b&quot; &amp; &lt;c&gt;"/>'
+    >>> obs = [line for line in p.read_text().splitlines() if line.startswith("<Obs")][0]
+    >>> obs[obs.index("COMMENT"):]
+    'COMMENT="a &quot;b&quot; &amp; &lt;c&gt;" DECIMALS="0"/>'
     >>> read_raw(p).frame.loc[0, "COMMENT"]
     'a "b" & <c>'
     """

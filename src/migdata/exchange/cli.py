@@ -31,6 +31,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="also write data.xml (SDMX-ML 2.1 structure-specific data)",
     )
+    build.add_argument(
+        "--decimals",
+        type=int,
+        default=None,
+        help="round estimates to this many decimals for publication (counts stay integers)",
+    )
+    build.add_argument(
+        "--rounding",
+        default="standard",
+        choices=["standard", "controlled"],
+        help="controlled: rounded sex breakdowns add up to the rounded total",
+    )
     build.set_defaults(func=_build)
 
     check = sub.add_parser("validate", help="check a file and list every problem")
@@ -76,11 +88,16 @@ def _build(args: argparse.Namespace) -> int:
     for note in result.notes:
         print(f"note: {note}")
     out = Path(args.out)
-    target = registry.write(result.table, out, format="datapackage", dataflow=args.dataflow)
+    rounding = {"decimals": args.decimals, "rounding": args.rounding}
+    target = registry.write(
+        result.table, out, format="datapackage", dataflow=args.dataflow, **rounding
+    )
     if args.xlsx:
-        registry.write(result.table, out / "data.xlsx", dataflow=args.dataflow)
+        registry.write(result.table, out / "data.xlsx", dataflow=args.dataflow, **rounding)
     if args.sdmx_ml:
-        registry.write(result.table, out / "data.xml", format="sdmx-ml", dataflow=args.dataflow)
+        registry.write(
+            result.table, out / "data.xml", format="sdmx-ml", dataflow=args.dataflow, **rounding
+        )
     print(f"bundle written: {target} ({len(result.table):,} observations)")
     return 0
 

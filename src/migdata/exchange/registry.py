@@ -13,7 +13,16 @@ from typing import Any
 import pandas as pd
 
 from migdata.errors import ConfigurationError, InputError
-from migdata.exchange import _datapackage, _eurostat, _frame, _parquet, _sdmx_csv, _text, _xlsx
+from migdata.exchange import (
+    _datapackage,
+    _eurostat,
+    _frame,
+    _parquet,
+    _publish,
+    _sdmx_csv,
+    _text,
+    _xlsx,
+)
 
 __all__ = ["Format", "ReadResult", "detect_format", "read", "read_raw", "write"]
 
@@ -62,7 +71,15 @@ def _format(value: Any) -> Format:
         raise ConfigurationError(f"unknown format {value!r}; expected one of {allowed}") from None
 
 
-def write(table: pd.DataFrame, path: Path | str, format: Any = None, dataflow: Any = None) -> Path:
+def write(
+    table: pd.DataFrame,
+    path: Path | str,
+    format: Any = None,
+    dataflow: Any = None,
+    *,
+    decimals: int | None = None,
+    rounding: str = "standard",
+) -> Path:
     """Write a harmonised table in an exchange format (byte-identical for the same input).
 
     Parameters
@@ -79,6 +96,14 @@ def write(table: pd.DataFrame, path: Path | str, format: Any = None, dataflow: A
     dataflow
         Optional dataflow (``"IMM"``, ``"DF_MIG_IMM"`` or ``"COMESA:DF_MIG_IMM(1.0)"``) that
         every row must belong to.
+    decimals
+        Round estimates (values that are not whole numbers) to this many decimals for
+        publication; counts stay integers (see :func:`round_for_publication`). By default
+        values are written as they are, without float noise (at most 15 significant digits),
+        with ``DECIMALS`` set to the decimals each one is written with.
+    rounding
+        ``"standard"`` or ``"controlled"`` (rounded sex breakdowns add up to the rounded
+        total); ``"controlled"`` without ``decimals`` rounds to whole numbers.
 
     Returns
     -------
@@ -113,6 +138,7 @@ def write(table: pd.DataFrame, path: Path | str, format: Any = None, dataflow: A
         fmt = _format(format)
     if fmt is not Format.DATAPACKAGE:
         path.parent.mkdir(parents=True, exist_ok=True)
+    table = _publish.apply(table, decimals, rounding)
     if fmt is Format.SDMX_CSV:
         return _sdmx_csv.write(table, path, dataflow=dataflow, version="2.0")
     if fmt is Format.SDMX_CSV_1:
