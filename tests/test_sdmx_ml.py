@@ -80,11 +80,27 @@ def test_structure_message_21_reads_in_sdmx1(tmp_path: Path) -> None:
     assert len(msg.constraint) == len(structures.dataflows())
 
 
-def test_structures_cli_writes_both_versions(tmp_path: Path) -> None:
-    for fmt in ("sdmx-ml-2.1", "sdmx-ml-3.0"):
+def test_structures_cli_writes_both_versions_and_json(tmp_path: Path) -> None:
+    for fmt in ("sdmx-ml-2.1", "sdmx-ml-3.0", "sdmx-json-2.0"):
         rc = migdata.cli.main(["exchange", "structures", "--format", fmt, "--out", str(tmp_path)])
         assert rc == 0
-        assert (tmp_path / f"structures-{fmt}.xml").is_file()
+    assert (tmp_path / "structures-sdmx-ml-2.1.xml").is_file()
+    assert (tmp_path / "structures-sdmx-ml-3.0.xml").is_file()
+    message = pysdmx_io.read_sdmx(tmp_path / "structures-sdmx-json-2.0.json", validate=False)
+    flows = {o.id for o in message.structures if type(o).__name__ == "Dataflow"}
+    assert flows == set(structures.dataflows())
+
+
+def test_build_cli_writes_sdmx_ml_with_publication_rounding(tmp_path: Path) -> None:
+    table = sample().assign(obs_value=[10.4, 10.4, 20.8, 1520.0])
+    src = migdata.write_exchange(table, tmp_path / "in.csv")
+    out = tmp_path / "bundle"
+    args = ["exchange", "build", str(src), "--out", str(out), "--sdmx-ml", "--xlsx"]
+    assert migdata.cli.main([*args, "--decimals", "0", "--rounding", "controlled"]) == 0
+    back = migdata.read_exchange(out / "data.xml").table
+    imm = back[back["measure"] == "IMM"].set_index("sex")["obs_value"]
+    assert imm["M"] + imm["F"] == imm["_T"] == 21.0
+    assert 'DECIMALS="0"' in (out / "data.xml").read_text(encoding="utf-8")
 
 
 # ---------------------------------------------------------------- data

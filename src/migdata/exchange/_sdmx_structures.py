@@ -17,7 +17,7 @@ from typing import Any
 from migdata.errors import ConfigurationError, DependencyError, InputError
 from migdata.exchange import _xml_safety, structures
 
-VERSIONS = {"2.1": "sdmx-ml-2.1", "3.0": "sdmx-ml-3.0"}
+VERSIONS = {"2.1": "sdmx-ml-2.1", "3.0": "sdmx-ml-3.0", "json": "sdmx-json-2.0"}
 _NS = {
     "2.1": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/",
     "3.0": "http://www.sdmx.org/resources/sdmxml/schemas/v3_0/",
@@ -42,13 +42,17 @@ def require_pysdmx() -> Any:
 
 def version_of(value: Any) -> str:
     """``"2.1"`` or ``"3.0"`` from ``2.1``, ``"sdmx-ml-3.0"``, ``"3.0.0"`` ..."""
-    text = str(value).lower().removeprefix("sdmx-ml-").removeprefix("sdmx-ml")
+    text = str(value).lower()
+    if text in ("sdmx-json", "sdmx-json-2.0", "sdmx-json-2.0.0", "json"):
+        return "json"
+    text = text.removeprefix("sdmx-ml-").removeprefix("sdmx-ml")
     text = {"21": "2.1", "30": "3.0", "3.0.0": "3.0", "2": "2.1", "3": "3.0", "": "2.1"}.get(
         text, text
     )
     if text not in VERSIONS:
         raise ConfigurationError(
-            f"unknown SDMX-ML version {value!r}; expected 'sdmx-ml-2.1' or 'sdmx-ml-3.0'"
+            f"unknown SDMX format {value!r}; expected 'sdmx-ml-2.1', 'sdmx-ml-3.0' or "
+            "'sdmx-json-2.0' (structures only)"
         )
     return text
 
@@ -215,7 +219,7 @@ def objects() -> list[Any]:
 
 
 def render(version: Any = "2.1") -> str:
-    """The SDMX-ML structure message of every COMESA structure, as text.
+    """The SDMX-ML (or SDMX-JSON 2.0) structure message of every COMESA structure, as text.
 
     Examples
     --------
@@ -228,14 +232,21 @@ def render(version: Any = "2.1") -> str:
     from pysdmx.model import Organisation
     from pysdmx.model.message import Header
 
-    fmt = Format.STRUCTURE_SDMX_ML_2_1 if v == "2.1" else Format.STRUCTURE_SDMX_ML_3_0
+    fmt = {
+        "2.1": Format.STRUCTURE_SDMX_ML_2_1,
+        "3.0": Format.STRUCTURE_SDMX_ML_3_0,
+        "json": Format.STRUCTURE_SDMX_JSON_2_0_0,
+    }[v]
     header = Header(
         id="COMESA_MIG_STRUCTURES",
         prepared=_prepared(),
         sender=Organisation(id="COMESA"),
         test=False,
     )
-    text = write_sdmx(objects(), fmt, header=header, prettyprint=True)
+    if v == "json":
+        text = write_sdmx(objects(), fmt, header=header)
+    else:
+        text = write_sdmx(objects(), fmt, header=header, prettyprint=True)
     assert text is not None
     return text
 
@@ -254,14 +265,17 @@ def _prepared() -> Any:
 def write(out: Path | str, version: Any = "2.1") -> Path:
     """Write ``structures-sdmx-ml-<version>.xml`` in folder ``out`` (or the file ``out``).
 
-    Validated against the official SDMX XML schema before it is written.
+    SDMX-ML is validated against the official SDMX XML schema before it is written;
+    ``"sdmx-json-2.0"`` writes ``structures-sdmx-json-2.0.json`` (pysdmx's JSON writer).
     """
     v = version_of(version)
     out = Path(out)
-    target = out if out.suffix.lower() == ".xml" else out / f"structures-{VERSIONS[v]}.xml"
+    ext = ".json" if v == "json" else ".xml"
+    target = out if out.suffix.lower() == ext else out / f"structures-{VERSIONS[v]}{ext}"
     target.parent.mkdir(parents=True, exist_ok=True)
     text = render(v)
-    validate_xsd(text.encode("utf-8"), file=str(target))
+    if v != "json":
+        validate_xsd(text.encode("utf-8"), file=str(target))
     target.write_text(text, encoding="utf-8")
     return target
 

@@ -62,8 +62,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     structs.add_argument(
         "--format",
         default="sdmx-ml-2.1",
-        choices=["sdmx-ml-2.1", "sdmx-ml-3.0"],
-        help="SDMX-ML version (default: sdmx-ml-2.1)",
+        choices=["sdmx-ml-2.1", "sdmx-ml-3.0", "sdmx-json-2.0"],
+        help="SDMX-ML version, or SDMX-JSON 2.0 (default: sdmx-ml-2.1)",
     )
     structs.add_argument("--out", default=".", help="output folder (default: .)")
     structs.set_defaults(func=_structures)
