@@ -20,12 +20,19 @@ def _csv_rows(path: Path) -> list[dict[str, str]]:
 
 
 def _xlsx_values(path: Path) -> list[float]:
-    book = openpyxl.load_workbook(path, read_only=True)
+    book = openpyxl.load_workbook(path)
     sheet = book[book.sheetnames[0]]
-    rows = list(sheet.iter_rows(values_only=True))
-    header = [str(h) for h in rows[0]]
-    col = header.index("OBS_VALUE")
-    return [r[col] for r in rows[1:] if r[col] is not None]
+    header = [str(c.value) for c in sheet[1]]
+    col = header.index("OBS_VALUE") + 1
+    dec = header.index("DECIMALS") + 1
+    values = []
+    for r in range(2, sheet.max_row + 1):
+        cell = sheet.cell(r, col)
+        places = int(sheet.cell(r, dec).value)
+        # Shown with the decimals it is published with.
+        assert cell.number_format == ("0" if places == 0 else "0." + "0" * places)
+        values.append(cell.value)
+    return values
 
 
 def test_no_float_noise_counts_as_integers_and_decimals(tmp_path: Path) -> None:
