@@ -94,13 +94,17 @@ def main() -> None:
     scale = n / n_base
     print()
     print(f"file size {size / 1e6:.0f} MB")
+    write_cpu = CPU["SDMX-ML 2.1 write (ours)"]
+    read_cpu = CPU["SDMX-ML 2.1 read -> harmonised table"]
     print(
         f"SDMX-ML write {write:6.2f} s  target < 10 s ({'met' if write < 10 else 'MISSED'}); "
-        f"CPU {CPU['SDMX-ML 2.1 write (ours)']:.2f} s; pysdmx writer scaled to {n:,}: "
+        f"CPU {write_cpu:.2f} s ({'met' if write_cpu < 10 else 'MISSED'} on CPU time); "
+        f"pysdmx writer scaled to {n:,}: "
         f"{lib_write * scale:.1f} s (ratio {lib_write / ours_sub:.1f}x slower on the subset)"
     )
     print(
         f"SDMX-ML read  {read:6.2f} s  target < 10 s ({'met' if read < 10 else 'MISSED'}); "
+        f"CPU {read_cpu:.2f} s ({'met' if read_cpu < 10 else 'MISSED'} on CPU time); "
         f"raw {read_raw:.2f} s; pysdmx reader scaled to {n:,}: {lib_read_t * scale:.1f} s "
         f"(ratio {lib_read_t / ours_read_sub:.1f}x slower on the subset)"
     )

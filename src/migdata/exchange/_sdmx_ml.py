@@ -446,6 +446,7 @@ def _read_flat(path: Path) -> _frame.RawFrame | None:
     tail = data[data.index(b">", ends[-1]) + 1 :].strip()
     if not re.fullmatch(rb"</(?:[A-Za-z_][\w.-]*:)?StructureSpecificData\s*>", tail):
         return None
+    buffer = pa.py_buffer(data)
     pieces_all: list[pa.Array] = []
     flows: list[str] = []
     counts: list[int] = []
@@ -456,8 +457,13 @@ def _read_flat(path: Path) -> _frame.RawFrame | None:
         ref = re.search(r'structureRef="([^"]*)"', tag)
         if ref is None or ref.group(1) not in structure_of or end < open_end:
             return None
-        body = data[open_end + 1 : end]
-        arr = pa.array([body], type=pa.large_binary()).cast(pa.large_string())
+        # The body as one Arrow string over the file's bytes (no copy), checked as UTF-8.
+        offsets = pa.py_buffer(np.array([open_end + 1, end], dtype=np.int64).tobytes())
+        arr = pa.LargeStringArray.from_buffers(1, offsets, buffer)
+        try:
+            arr.validate(full=True)
+        except pa.ArrowInvalid:
+            return None  # not UTF-8: the full parser reports where
         pieces = pc.split_pattern(arr, "<Obs").flatten()
         first = pieces[0].as_py()
         if first.strip():
