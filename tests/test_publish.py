@@ -98,3 +98,12 @@ def test_controlled_rounding_property(parts: list[float], decimals: int) -> None
     whole = np.array([*parts, total]) == np.round([*parts, total])
     moved = np.abs(values - np.array([*parts, total]))
     assert (moved[~whole] < unit + 1e-6 * np.maximum(1, values[~whole])).all()
+
+
+def test_bad_rounding_options_are_configuration_errors() -> None:
+    import pytest
+
+    with pytest.raises(migdata.ConfigurationError, match="rounding"):
+        migdata.round_for_publication(sample(), 1, rounding="banker")
+    with pytest.raises(migdata.ConfigurationError, match="decimals"):
+        migdata.round_for_publication(sample(), -1)

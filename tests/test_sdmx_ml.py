@@ -429,3 +429,9 @@ def test_sdmx_ml_extension_and_format_names(tmp_path: Path) -> None:
     assert _sdmx_ml.is_sdmx_ml(p.read_bytes()[:10])
     q = migdata.write_exchange(_table(), tmp_path / "b.xml", format="sdmx-ml-3.0")
     assert b"v3_0/message" in q.read_bytes()[:600]
+
+
+def test_missing_pysdmx_is_a_dependency_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pysdmx", None)
+    with pytest.raises(migdata.DependencyError, match=r"migdata\[sdmx\]"):
+        _sdmx_structures.render("2.1")
