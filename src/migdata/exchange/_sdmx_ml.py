@@ -45,7 +45,6 @@ _ESCAPES = (
 )
 # Characters XML 1.0 cannot hold at all, even escaped.
 _NOT_XML = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{FFFE}\x{FFFF}]"
-_REF = re.compile(r"^(?P<agency>[^:]+):(?P<id>[^(]+)\((?P<version>[^)]*)\)$")
 
 
 def escape(arr: pa.Array) -> pa.Array:
@@ -246,7 +245,7 @@ def _usage_ref(elem: Any) -> str | None:
         name = _local(child.tag)
         if name == "Ref" and child.get("id"):
             return f"{child.get('agencyID')}:{child.get('id')}({child.get('version', '1.0')})"
-        if name in ("StructureUsage", "Structure", "ProvisionAgrement") and child.text:
+        if name in ("StructureUsage", "Structure", "ProvisionAgreement") and child.text:
             text = child.text.strip()
             if "=" in text:
                 return text.split("=", 1)[1]
@@ -377,14 +376,8 @@ def is_eurostat(frame: pd.DataFrame) -> bool:
     return first.upper().startswith("ESTAT:")
 
 
-def _split_ref(ref: str) -> tuple[str, str, str] | None:
-    m = _REF.match(ref)
-    return (m["agency"], m["id"], m["version"]) if m else None
-
-
 _DATASET = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?DataSet[\s>]")
 _DATASET_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?DataSet\s*>")
-_NAME = re.compile(r'\s([A-Za-z_][\w.-]*)="')
 _CHAR_REF = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|amp|lt|gt|quot|apos);")
 
 

@@ -9,7 +9,6 @@ pysdmx is imported here only, on the SDMX-ML path (``pip install 'migdata[sdmx]'
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,10 +17,6 @@ from migdata.errors import ConfigurationError, DependencyError, InputError
 from migdata.exchange import _xml_safety, structures
 
 VERSIONS = {"2.1": "sdmx-ml-2.1", "3.0": "sdmx-ml-3.0", "json": "sdmx-json-2.0"}
-_NS = {
-    "2.1": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/",
-    "3.0": "http://www.sdmx.org/resources/sdmxml/schemas/v3_0/",
-}
 # Bounds of the enumerated age code list (the pattern of CL_AGE admits more; see age_codes).
 MAX_AGE = 120
 
@@ -312,6 +307,3 @@ def _schema(path: str) -> Any:
     from lxml import etree
 
     return etree.XMLSchema(etree.parse(path))
-
-
-_SAFE_ID = re.compile(r"[^A-Za-z0-9_]")
