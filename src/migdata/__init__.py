@@ -51,6 +51,7 @@ from migdata.exchange import (
     dataflow,
     dataflows,
     merge_submissions,
+    round_for_publication,
 )
 from migdata.exchange import read as read_exchange
 from migdata.exchange import validate as validate_exchange
@@ -186,6 +187,7 @@ __all__ = [
     "resolution_report",
     "resolve",
     "resolve_detailed",
+    "round_for_publication",
     "score",
     "score_folder",
     "sims_report",

@@ -108,9 +108,20 @@ def describe(frame: pd.DataFrame, name: str = "comesa-migration") -> dict[str, A
             {
                 "name": "data-parquet",
                 "path": PARQUET_NAME,
+                # A tabular resource with its schema: the tabular-data-package profile
+                # requires every resource to be one (frictionless validate checks it).
+                "profile": "tabular-data-resource",
                 "format": "parquet",
                 "mediatype": "application/vnd.apache.parquet",
                 "description": "The same observations without STRUCTURE and ACTION columns.",
+                "schema": {
+                    **table_schema,
+                    "fields": [
+                        f
+                        for f in table_schema["fields"]
+                        if f["name"] not in ("STRUCTURE", "ACTION")
+                    ],
+                },
             },
         ],
     }

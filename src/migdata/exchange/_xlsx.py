@@ -67,8 +67,18 @@ def render(frame: pd.DataFrame) -> bytes:
             data.append(
                 [None if v is None or v != v else str(v) for v in series.to_numpy(dtype=object)]
             )
-    for row in zip(*data, strict=True):
-        ws.append([_cell(ws, v) for v in row])
+    # OBS_VALUE is displayed with its DECIMALS (a count as 1520, an estimate as 436.2).
+    obs_at = columns.index("OBS_VALUE") if "OBS_VALUE" in columns else -1
+    places = (
+        frame["DECIMALS"].to_numpy(dtype=object)
+        if "DECIMALS" in columns and obs_at >= 0
+        else [None] * len(frame)
+    )
+    for row, dec in zip(zip(*data, strict=True), places, strict=True):
+        cells = [_cell(ws, v) for v in row]
+        if isinstance(dec, str) and dec.isdigit():
+            cells[obs_at].number_format = "0" if dec == "0" else "0." + "0" * int(dec)
+        ws.append(cells)
     about = wb.create_sheet(ABOUT_SHEET)
     refs = sorted(pd.unique(frame["STRUCTURE_ID"].astype("str"))) if len(frame) else []
     about.append([_cell(about, "item", True), _cell(about, "value", True)])

@@ -538,7 +538,7 @@ def _constraint_problems(
     return pd.concat(out, ignore_index=True) if out else _problems([], None, [], "", [])
 
 
-def validate(source: Any, dataflow: Any = None) -> ValidationReport:
+def validate(source: Any, dataflow: Any = None, *, structure: Any = None) -> ValidationReport:
     """Check a file or table against the COMESA data structures; collect every problem.
 
     Parameters
@@ -548,6 +548,11 @@ def validate(source: Any, dataflow: Any = None) -> ValidationReport:
         harmonised columns or SDMX columns.
     dataflow
         Optional dataflow every row must belong to.
+    structure
+        Path of an SDMX-ML structure message (2.1 or 3.0: Eurostat's, UNSD's, any) to check
+        the file against instead of the COMESA structures: every dimension present, codes
+        in the code lists, mandatory attributes, numeric measure, unique keys and the content
+        constraints. Needs ``pip install 'migdata[sdmx]'``.
 
     Returns
     -------
@@ -568,6 +573,8 @@ def validate(source: Any, dataflow: Any = None) -> ValidationReport:
     >>> validate(t.assign(time_period="2020"))["rule"].tolist()
     ['totals']
     """
+    if structure is not None:
+        return _validate_foreign(source, structure)
     flow = structures.dataflow(dataflow) if dataflow is not None else None
     try:
         frame, lines, file, notes, rejected = _prepare(source, flow)
@@ -638,4 +645,29 @@ def validate(source: Any, dataflow: Any = None) -> ValidationReport:
     report = report.sort_values(
         ["row", "column", "rule"], na_position="first", kind="stable"
     ).reset_index(drop=True)
+    return ValidationReport(report, file=file, rows_checked=len(frame), notes=notes)
+
+
+def _validate_foreign(source: Any, structure: Any) -> ValidationReport:
+    """:func:`validate` against an SDMX-ML structure file."""
+    from migdata.exchange import _foreign
+
+    found = _foreign.load(structure)  # a bad structure file is the caller's error: raise
+    file = str(source)
+    try:
+        frame, lines, notes = _foreign.read_frame(source)
+    except InputError as err:
+        report = _problems([err.row], err.column, [err.value], "readable", err.reason)
+        return ValidationReport(report, file=file, rows_checked=0)
+    found_problems = _foreign.problems(frame, lines, found, file)
+    if found_problems:
+        rows, cols, values, rules, messages = zip(*found_problems, strict=True)
+        report = _problems(rows, list(cols), list(values), "", list(messages))
+        report["rule"] = list(rules)
+        report = report.sort_values(
+            ["row", "column", "rule"], na_position="first", kind="stable"
+        ).reset_index(drop=True)
+    else:
+        report = _problems([], None, [], "", [])
+    notes = [*notes, f"checked against the structures in {structure}"]
     return ValidationReport(report, file=file, rows_checked=len(frame), notes=notes)
