@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from migdata.countries._index import Target, index
+from migdata.countries._index import Target, exact_key, index
 from migdata.countries._normalise import normalise
 from migdata.errors import ConfigurationError, InputError
 
@@ -145,12 +145,23 @@ def _classify(value: Any) -> _Outcome:
     if match:
         return _numeric(int(match.group(1)))
     ix = index()
+    key = normalise(text)
     if _CODE_TEXT.fullmatch(text):
         target = ix.codes.get(text.upper())
-        if target is not None:
+        named = ix.names.get(key)
+        if target is not None and (text.isupper() or named is None or named == target):
             return _from_target(target, text.upper())
-    key = normalise(text)
-    return _from_target(ix.names.get(key), key)
+        if isinstance(target, str) and isinstance(named, str):
+            # "Nga": the ISO code of Nigeria and Vietnamese for Russia; only capitals say code.
+            return _Outcome(Status.AMBIGUOUS, None, tuple(sorted({target, named})), key)
+    target = ix.names.get(key)
+    if not isinstance(target, str) and key not in ix.notes and key not in ix.regions:
+        # Folding merged names of several countries (Maori "Kāta" Chad, "Kata" Qatar) or
+        # left nothing ("La'os"): the name exactly as written may still name one country.
+        written = ix.exact.get(exact_key(text))
+        if isinstance(written, str):
+            target = written
+    return _from_target(target, key)
 
 
 def _classify_safe(value: Any) -> _Outcome:
@@ -279,7 +290,7 @@ def _suggest(outcome: _Outcome, limit: int = 3) -> str:
     if outcome.status is not Status.UNKNOWN or len(outcome.normalised) < 4:
         return ""
     found: list[str] = []
-    for key in difflib.get_close_matches(outcome.normalised, _suggestion_keys(), n=12, cutoff=0.7):
+    for key in difflib.get_close_matches(outcome.normalised, _suggestion_keys(), n=12, cutoff=0.75):
         code = ix.names[key]
         if isinstance(code, str) and code not in found:
             found.append(code)
@@ -290,7 +301,8 @@ def _suggest(outcome: _Outcome, limit: int = 3) -> str:
 
 @cache
 def _suggestion_keys() -> list[str]:
-    return sorted(k for k, v in index().names.items() if isinstance(v, str))
+    ix = index()
+    return sorted(k for k, v in ix.names.items() if isinstance(v, str) and k in ix.common)
 
 
 def _note(outcome: _Outcome) -> str:

@@ -1,0 +1,106 @@
+"""Tests of the country names from CLDR, UN official names and writing habits."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from migdata.countries import normalise, resolve, resolve_detailed
+from migdata.countries._cldr import babel_names, read_names
+from migdata.countries._index import index, name_entries
+
+LANGUAGES = ["en", "fr", "pt", "ar", "sw", "am", "so", "es", "de", "it", "ru", "zh", "rw"]
+
+
+def _entries() -> pd.DataFrame:
+    entries = pd.DataFrame(name_entries(), columns=["name", "code", "source"])
+    return entries[entries["code"].isin(index().records.index)].reset_index(drop=True)
+
+
+def test_shipped_cldr_file_matches_babel() -> None:
+    """The shipped CLDR names are what Babel gives (regenerate with python -m ...)."""
+    version, rows = read_names()
+    babel_version, babel_rows = babel_names()
+    if version == babel_version:
+        assert rows == babel_rows, "run `python -m migdata.countries._cldr` to regenerate"
+    else:
+        # Another Babel release: CLDR moves slowly; most names must still agree.
+        shared = set(rows) & set(babel_rows)
+        assert len(shared) >= 0.9 * len(rows), (version, babel_version)
+
+
+def test_cldr_languages_are_loaded() -> None:
+    """The languages the issue names are in the shipped file."""
+    langs = {lang for _, _, langs in read_names()[1] for lang in langs.split()}
+    assert set(LANGUAGES) <= langs
+    assert len(langs) > 300
+
+
+def test_every_loaded_name_is_right_or_ambiguous() -> None:
+    """Every CLDR and UN name resolves to its own country or is reported ambiguous."""
+    entries = _entries()
+    entries = entries[~entries["source"].isin(["iso"])]
+    result = resolve_detailed(entries["name"].tolist())
+    got = result.codes.fillna("").to_numpy()
+    status = result.status.astype(str).to_numpy()
+    wrong = entries[(got != "") & (got != entries["code"].to_numpy())]
+    assert wrong.empty, wrong.head(20).to_string()
+    assert set(status) <= {"resolved", "historical", "ambiguous", "unknown"}
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("Jamhuri ya Kidemokrasia ya Kongo", "COD"),
+        ("ኢትዮጵያ", "ETH"),
+        ("Itoobiya", "ETH"),
+        ("Etiyopiya", "ETH"),
+        ("Südafrika", "ZAF"),
+        ("Эфиопия", "ETH"),
+        ("埃塞俄比亚", "ETH"),
+        ("Sudáfrica", "ZAF"),
+        ("République-Unie de Tanzanie", "TZA"),
+        ("جمهورية تنزانيا المتحدة", "TZA"),
+        ("Estado Plurinacional de Bolivia", "BOL"),
+        ("Bolivia (Estado Plurinacional de)", "BOL"),
+        ("the Plurinational State of Bolivia", "BOL"),
+        ("Объединенная Республика Танзания", "TZA"),
+        ("坦桑尼亚联合共和国", "TZA"),
+    ],
+)
+def test_cldr_and_un_names(value: str, code: str) -> None:
+    """Names in CLDR languages and UN official names resolve."""
+    assert resolve(value) == code
+
+
+def test_folding_never_merges_two_countries() -> None:
+    """Names that fold to one key but are written differently are decided as written."""
+    # Maori: Kāta is Chad, Katā Qatar; Hindi Togo/Tonga differ only in vowel signs.
+    assert resolve(["Kāta", "Katā", "टोगो", "टोंगा"]) == ["TCD", "QAT", "TGO", "TON"]
+    assert normalise("टोगो") != normalise("टोंगा")
+    # A key shared by two countries after folding is ambiguous, never one of them.
+    entries = _entries()
+    # A withdrawn code loses a shared name to the current country on purpose (East Timor).
+    entries = entries[~entries["code"].map(index().records["historical"])]
+    keys = entries.assign(key=[normalise(n) for n in entries["name"]])
+    ix = index()
+    for key, codes in keys.groupby("key")["code"]:
+        distinct = set(codes)
+        if key and len(distinct) > 1:
+            target = ix.names.get(key)
+            assert target is None or isinstance(target, tuple) or key in ix.notes, key
+
+
+def test_maldives_is_not_moldova() -> None:
+    """The Arabic Maldives resolves to MDV (pycountry's catalogue names Moldova so)."""
+    assert resolve("المالديف") == "MDV"
+    assert resolve("جزر المالديف") == "MDV"
+    assert resolve("مولدوفا") == "MDA"
+
+
+def test_code_like_name_in_another_language_is_ambiguous() -> None:
+    """'Nga' is Vietnamese for Russia and the code of Nigeria: capitals mean the code."""
+    assert resolve("NGA") == "NGA"
+    assert resolve("Nga") is None
+    report = resolve_detailed(["Nga"]).report
+    assert report.loc[0, "status"] == "ambiguous"
