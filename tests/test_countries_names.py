@@ -104,3 +104,88 @@ def test_code_like_name_in_another_language_is_ambiguous() -> None:
     assert resolve("Nga") is None
     report = resolve_detailed(["Nga"]).report
     assert report.loc[0, "status"] == "ambiguous"
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("Rwandaise", "RWA"),
+        ("Burundais", "BDI"),
+        ("BURUNDAISES", "BDI"),
+        ("Congolaise (RDC)", "COD"),
+        ("moçambicano", "MOZ"),
+        ("moçambicanas", "MOZ"),
+        ("مصري", "EGY"),
+        ("المصريين", "EGY"),
+        ("مصرية", "EGY"),
+        ("Kenyan", "KEN"),
+        ("Kenyans", "KEN"),
+        ("Sud-Soudanaise", "SSD"),
+        ("Soudanais", "SDN"),
+        ("Nigérien", "NER"),
+        ("Nigériane", "NGA"),
+        ("Kenya", "KEN"),  # a country name in a nationality column still resolves
+        ("UG", "UGA"),
+    ],
+)
+def test_nationalities_resolve(value: str, code: str) -> None:
+    """Nationality words in en/fr/pt/ar (genders, plurals) resolve with kind='nationality'."""
+    assert resolve(value, kind="nationality") == code
+
+
+def test_shared_nationality_words_are_ambiguous() -> None:
+    """Congolese, Guinean and Dominican are reported ambiguous with their candidates."""
+    result = resolve_detailed(["Congolese", "Guinean", "Dominican", "Kenyan"], kind="nationality")
+    assert result.codes.tolist()[:3] == [pd.NA] * 3
+    report = result.report.set_index("value")
+    assert report.loc["Congolese", "status"] == "ambiguous"
+    assert "COD" in report.loc["Congolese", "suggestions"]
+    assert "COG" in report.loc["Congolese", "suggestions"]
+    assert "DMA" in report.loc["Dominican", "suggestions"]
+    assert "DOM" in report.loc["Dominican", "suggestions"]
+    assert report.loc["Guinean", "status"] == "ambiguous"
+    assert result.counts["resolved"] == 1
+
+
+def test_nationality_words_are_not_country_names() -> None:
+    """Without kind='nationality' a nationality word is not resolved (no guessing)."""
+    assert resolve("Rwandaise") is None
+
+
+def test_unknown_kind_is_a_configuration_error() -> None:
+    """kind= accepts name or nationality only."""
+    from migdata.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="nationality"):
+        resolve("Kenya", kind="demonym")
+
+
+def test_harmonise_reads_citizenship_as_nationality_words() -> None:
+    """harmonise(country_kind='nationality') resolves 'Ougandaise' and keeps row counts."""
+    from migdata.errors import ConfigurationError
+    from migdata.sources import SourceProfile
+    from migdata.sources.harmonise import harmonise
+
+    profile = SourceProfile(
+        source_id="RWA-REG",
+        country="RWA",
+        source_type="population_register",
+        measures=["IMM"],
+        threshold_months=6,
+        threshold_basis="registration_rule",
+    )
+    table = pd.DataFrame(
+        {
+            "year": [2016] * 4,
+            "country": ["Ougandaise", "Burundais", "Congolese", "Kenya"],
+            "value": [10, 20, 30, 40],
+        }
+    )
+    out = harmonise(table, profile, "UN1998", country_kind="nationality")
+    assert len(out.table) + len(out.rejected) == len(table)
+    assert set(out.table["counterpart_area"]) == {"UGA", "BDI", "KEN"}
+    assert out.rejected["reason"].str.contains("country").all()
+    by_name = harmonise(table, profile, "UN1998")
+    assert set(by_name.table["counterpart_area"]) == {"KEN"}
+    with pytest.raises(ConfigurationError, match="country_kind"):
+        harmonise(table, profile, "UN1998", country_kind="adjective")

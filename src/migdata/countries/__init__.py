@@ -11,6 +11,7 @@ from migdata.countries._normalise import normalise
 from migdata.countries._resolver import (
     STATUSES,
     CodeList,
+    Kind,
     Resolution,
     Status,
     code_list,
@@ -24,6 +25,7 @@ from migdata.countries.groups import group_membership, groups, members
 __all__ = [
     "STATUSES",
     "CodeList",
+    "Kind",
     "Resolution",
     "Status",
     "code_list",

@@ -24,7 +24,15 @@ from migdata.countries._cldr import read_names
 from migdata.countries._normalise import normalise
 from migdata.errors import InputError
 
-__all__ = ["LANGUAGES", "Index", "Target", "exact_key", "index", "name_entries"]
+__all__ = [
+    "LANGUAGES",
+    "Index",
+    "Target",
+    "exact_key",
+    "index",
+    "name_entries",
+    "nationality_index",
+]
 
 # Translations searched for names (pycountry ships gettext catalogues for each).
 LANGUAGES = ("fr", "pt", "ar", "sw")
@@ -296,3 +304,23 @@ def index() -> Index:
         successors=successors,
         regions=regions,
     )
+
+
+@cache
+def nationality_index() -> dict[str, Target]:
+    """Normalised nationality word -> alpha-3 code, or the candidates of a shared word."""
+    table = _read("nationalities.csv")
+    known = index().records.index
+    found: dict[str, set[str]] = defaultdict(set)
+    for line, (a3, forms) in enumerate(zip(table["alpha3"], table["forms"], strict=True)):
+        if a3 not in known:
+            raise InputError(
+                f"nationality row points to {a3!r}, which is not a known alpha-3 code",
+                file="nationalities.csv",
+                row=line + 1,
+            )
+        for form in forms.split("|"):
+            key = normalise(form)
+            if key:
+                found[key].add(a3)
+    return _collapse(found)

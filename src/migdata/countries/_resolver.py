@@ -20,13 +20,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from migdata.countries._index import Target, exact_key, index
+from migdata.countries._index import Target, exact_key, index, nationality_index
 from migdata.countries._normalise import normalise
 from migdata.errors import ConfigurationError, InputError
 
 __all__ = [
     "STATUSES",
     "CodeList",
+    "Kind",
     "Resolution",
     "Status",
     "code_list",
@@ -76,6 +77,26 @@ class Status(StrEnum):
 
 
 STATUSES = tuple(s.value for s in Status)
+
+
+class Kind(StrEnum):
+    """What a column of countries holds (``kind=``): country names or nationality words."""
+
+    NAME = "name"
+    NATIONALITY = "nationality"
+
+    @classmethod
+    def coerce(cls, value: Kind | str) -> Kind:
+        """The member for an Enum member or a plain string."""
+        if isinstance(value, cls):
+            return value
+        try:
+            return cls(str(value).strip().lower())
+        except ValueError:
+            choices = ", ".join(m.value for m in cls)
+            raise ConfigurationError(f"unknown kind={value!r}; expected one of {choices}") from None
+
+
 _REPORT_COLUMNS = [
     "value",
     "normalised",
@@ -164,9 +185,33 @@ def _classify(value: Any) -> _Outcome:
     return _from_target(target, key)
 
 
-def _classify_safe(value: Any) -> _Outcome:
+_QUALIFIED = re.compile(r"(.*?\S)\s*\(([^()]*)\)\s*")
+
+
+@lru_cache(maxsize=65536, typed=True)
+def _classify_nationality(value: Any) -> _Outcome:
+    """Classify a nationality word; values that are no nationality go to _classify."""
+    if isinstance(value, str) and value.strip():
+        words = nationality_index()
+        text = value.strip()
+        key = normalise(text)
+        target = words.get(key)
+        qualified = _QUALIFIED.fullmatch(text)
+        if target is None and qualified:
+            # "Congolaise (RDC)": the qualifier names the country among the candidates.
+            target = words.get(normalise(qualified.group(1)))
+            if isinstance(target, tuple):
+                named = _classify(qualified.group(2)).code
+                target = named if named in target else target
+        if target is not None:
+            return _from_target(target, key)
+    return _classify(value)
+
+
+def _classify_safe(value: Any, kind: Kind = Kind.NAME) -> _Outcome:
+    classify = _classify_nationality if kind is Kind.NATIONALITY else _classify
     try:
-        return _classify(value)
+        return classify(value)
     except TypeError:  # unhashable (a list in a cell): classify without the cache
         return _classify.__wrapped__(value)
 
@@ -219,7 +264,7 @@ def _is_scalar(values: Any) -> bool:
     return not isinstance(values, pd.Series | pd.DataFrame | pd.Index | np.ndarray | list | tuple)
 
 
-def resolve(values: Any, to: CodeList | str = "alpha3") -> Any:
+def resolve(values: Any, to: CodeList | str = "alpha3", kind: Kind | str = "name") -> Any:
     """Resolve country names or codes to one code list; unresolved values become missing.
 
     Accepts ISO 3166-1 alpha-2, alpha-3 and numeric codes (also as numbers or "404.0"),
@@ -262,13 +307,14 @@ def resolve(values: Any, to: CodeList | str = "alpha3") -> Any:
     ['KEN', <NA>]
     """
     target = CodeList.coerce(to)
+    what = Kind.coerce(kind)
     if _is_scalar(values):
-        outcome = _classify_safe(values)
+        outcome = _classify_safe(values, what)
         return None if outcome.code is None else _output(target)[outcome.code]
     series = _as_series(values)
     codes, uniques = _factorize(series)
     mapping = _output(target)
-    mapped = [None if (c := _classify_safe(u).code) is None else mapping[c] for u in uniques]
+    mapped = [None if (c := _classify_safe(u, what).code) is None else mapping[c] for u in uniques]
     # The last slot is the missing value that cells with the NA sentinel (-1) point to.
     lookup = pd.array([*mapped, None], dtype="string")
     taken = lookup.take(np.where(codes < 0, len(mapped), codes))
@@ -345,12 +391,15 @@ class Resolution:
     ['KEN', 'ZAR', <NA>, <NA>, <NA>, 'KEN']
     """
 
-    def __init__(self, values: Any, to: CodeList | str = "alpha3") -> None:
+    def __init__(
+        self, values: Any, to: CodeList | str = "alpha3", kind: Kind | str = "name"
+    ) -> None:
         self.to = CodeList.coerce(to)
+        self.kind = Kind.coerce(kind)
         series = _as_series(values)
         self.values = series
         codes, uniques = _factorize(series)
-        outcomes = [_classify_safe(u) for u in uniques]
+        outcomes = [_classify_safe(u, self.kind) for u in uniques]
         mapping = _output(self.to)
         n = len(outcomes)
         fill = np.where(codes < 0, n, codes)
@@ -455,7 +504,9 @@ class Resolution:
         )
 
 
-def resolve_detailed(values: Any, to: CodeList | str = "alpha3") -> Resolution:
+def resolve_detailed(
+    values: Any, to: CodeList | str = "alpha3", kind: Kind | str = "name"
+) -> Resolution:
     """Resolve a column of countries and keep the per-cell status and the report.
 
     Parameters
@@ -479,7 +530,7 @@ def resolve_detailed(values: Any, to: CodeList | str = "alpha3") -> Resolution:
     """
     if _is_scalar(values):
         values = [values]
-    return Resolution(values, to=to)
+    return Resolution(values, to=to, kind=kind)
 
 
 def resolution_report(values: Any) -> Any:
