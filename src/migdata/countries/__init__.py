@@ -20,6 +20,7 @@ from migdata.countries._resolver import (
     resolve,
     resolve_detailed,
 )
+from migdata.countries.crosswalk import crosswalk, successions
 from migdata.countries.groups import group_membership, groups, members
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "Status",
     "code_list",
     "convert",
+    "crosswalk",
     "group_membership",
     "groups",
     "members",
@@ -37,4 +39,5 @@ __all__ = [
     "resolution_report",
     "resolve",
     "resolve_detailed",
+    "successions",
 ]

@@ -268,9 +268,12 @@ def resolve(values: Any, to: CodeList | str = "alpha3", kind: Kind | str = "name
     """Resolve country names or codes to one code list; unresolved values become missing.
 
     Accepts ISO 3166-1 alpha-2, alpha-3 and numeric codes (also as numbers or "404.0"),
-    UN M49 country codes, Eurostat codes (EL, UK, XK), and names in English, French,
-    Portuguese, Arabic and Swahili after normalisation (see :func:`normalise`), plus the
-    curated aliases. Ambiguous names ("Congo") and unknown strings are never guessed: they
+    UN M49 country codes, Eurostat codes (EL, UK, XK), and names after normalisation (see
+    :func:`normalise`): the CLDR names of every CLDR language (from Babel: "Kenia",
+    "ኢትዮጵያ", "Itoobiya"), the UN official names in the six UN languages ("République-Unie
+    de Tanzanie", "Estado Plurinacional de Bolivia"), pycountry's ISO names and their
+    translations, and the curated aliases. A name that two languages give to two countries
+    is ambiguous. Ambiguous names ("Congo") and unknown strings are never guessed: they
     come back missing; :func:`resolution_report` lists them with suggestions. Historical
     countries (Zaire, USSR, Yugoslavia) resolve to their own withdrawn ISO code.
 
@@ -281,6 +284,12 @@ def resolve(values: Any, to: CodeList | str = "alpha3", kind: Kind | str = "name
     to
         Output code list: ``alpha3`` (default), ``alpha2``, ``numeric`` (three digits),
         ``eurostat``, ``name_en`` or ``name_fr`` (a :class:`CodeList` or its string).
+    kind
+        ``"name"`` (default): country names and codes. ``"nationality"``: the column holds
+        nationality words ("Rwandaise", "moçambicano", "مصري", "Kenyans", "Congolaise
+        (RDC)") in English, French, Portuguese or Arabic; words shared by two countries
+        ("Congolese", "Guinean", "Dominican") are ambiguous; country names and codes still
+        resolve.
 
     Returns
     -------
@@ -291,7 +300,7 @@ def resolve(values: Any, to: CodeList | str = "alpha3", kind: Kind | str = "name
     Raises
     ------
     ConfigurationError
-        ``to`` is not a known code list.
+        ``to`` is not a known code list, or ``kind`` is not name or nationality.
     InputError
         ``values`` is a DataFrame or another unsupported container.
 
@@ -305,6 +314,8 @@ def resolve(values: Any, to: CodeList | str = "alpha3", kind: Kind | str = "name
     [None, 'ZR', 'GR', 'AF']
     >>> resolve(pd.Series(["Kenya", "Narnia"], name="country")).tolist()
     ['KEN', <NA>]
+    >>> resolve(["Rwandaise", "moçambicanos", "Congolese"], kind="nationality")
+    ['RWA', 'MOZ', None]
     """
     target = CodeList.coerce(to)
     what = Kind.coerce(kind)
@@ -515,6 +526,8 @@ def resolve_detailed(
         A list, tuple, numpy array or Series (a scalar is treated as a one-cell list).
     to
         Output code list, as in :func:`resolve`.
+    kind
+        ``"name"`` or ``"nationality"``, as in :func:`resolve`.
 
     Returns
     -------
@@ -554,9 +567,9 @@ def resolution_report(values: Any) -> Any:
 
     Examples
     --------
-    >>> rep = resolution_report(["Kenia", "Kenya", "Congo", "Zaire", "", None])
+    >>> rep = resolution_report(["Kenyia", "Kenya", "Congo", "Zaire", "", None])
     >>> rep[["value", "cells", "status", "code"]].values.tolist()  # doctest: +NORMALIZE_WHITESPACE
-    [['Kenia', 1, 'unknown', <NA>], ['Congo', 1, 'ambiguous', <NA>],
+    [['Kenyia', 1, 'unknown', <NA>], ['Congo', 1, 'ambiguous', <NA>],
      ['Zaire', 1, 'historical', 'ZAR'], ['Kenya', 1, 'resolved', 'KEN'],
      ['', 1, 'empty', <NA>], [None, 1, 'empty', <NA>]]
     >>> rep.loc[0, "suggestions"]
