@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -189,3 +191,57 @@ def test_harmonise_reads_citizenship_as_nationality_words() -> None:
     assert set(by_name.table["counterpart_area"]) == {"KEN"}
     with pytest.raises(ConfigurationError, match="country_kind"):
         harmonise(table, profile, "UN1998", country_kind="adjective")
+
+
+def test_cli_country_answers_with_candidates_and_suggestions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--country Congo lists the candidates, --country Rwnda suggests Rwanda."""
+    from migdata.cli import main
+
+    out = str(tmp_path / "q.xlsx")
+    assert main(["questionnaire", "template", "--country", "Congo", "--out", out]) == 2
+    err = capsys.readouterr().err
+    assert "ambiguous" in err and "(COD)" in err and "(COG)" in err
+    assert main(["questionnaire", "template", "--country", "Rwnda", "--out", out]) == 2
+    assert "did you mean Rwanda (RWA)" in capsys.readouterr().err
+
+
+def test_cli_country_outside_the_group_is_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """FRA in a COMESA questionnaire is written, with a warning naming the group."""
+    from migdata.cli import main
+
+    out = tmp_path / "q.xlsx"
+    args = ["questionnaire", "template", "--country", "FRA", "--group", "COMESA"]
+    assert main([*args, "--out", str(out)]) == 0
+    assert out.exists()
+    err = capsys.readouterr().err
+    assert "FRA (France) is not a member of COMESA" in err
+    assert (
+        main(
+            [
+                "questionnaire",
+                "template",
+                "--country",
+                "KEN",
+                "--group",
+                "COMESA",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_outside_group_and_explain() -> None:
+    """The helpers behind the CLI answer in sentences a person reads."""
+    from migdata.countries import explain, outside_group
+
+    assert outside_group(["KEN", "RWA"], "EAC") == []
+    assert "TUN" in outside_group(["TUN"], "COMESA", year=2015)[0]
+    assert explain("Zaire").startswith("'Zaire' is a country that no longer exists")
+    assert "ambiguous" in explain("Congolese", kind="nationality")

@@ -16,12 +16,13 @@ from migdata.countries._resolver import (
     Status,
     code_list,
     convert,
+    explain,
     resolution_report,
     resolve,
     resolve_detailed,
 )
 from migdata.countries.crosswalk import crosswalk, successions
-from migdata.countries.groups import group_membership, groups, members
+from migdata.countries.groups import group_membership, groups, members, outside_group
 
 __all__ = [
     "STATUSES",
@@ -32,10 +33,12 @@ __all__ = [
     "code_list",
     "convert",
     "crosswalk",
+    "explain",
     "group_membership",
     "groups",
     "members",
     "normalise",
+    "outside_group",
     "resolution_report",
     "resolve",
     "resolve_detailed",

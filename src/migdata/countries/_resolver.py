@@ -32,6 +32,7 @@ __all__ = [
     "Status",
     "code_list",
     "convert",
+    "explain",
     "resolution_report",
     "resolve",
     "resolve_detailed",
@@ -359,7 +360,10 @@ def _suggest(outcome: _Outcome, limit: int = 3) -> str:
 @cache
 def _suggestion_keys() -> list[str]:
     ix = index()
-    return sorted(k for k, v in ix.names.items() if isinstance(v, str) and k in ix.common)
+    # Keys of three letters or fewer ("rda") are too short to suggest from.
+    return sorted(
+        k for k, v in ix.names.items() if isinstance(v, str) and k in ix.common and len(k) > 3
+    )
 
 
 def _note(outcome: _Outcome) -> str:
@@ -544,6 +548,52 @@ def resolve_detailed(
     if _is_scalar(values):
         values = [values]
     return Resolution(values, to=to, kind=kind)
+
+
+def explain(value: Any, kind: Kind | str = "name") -> str:
+    """One sentence on a value that did not resolve: its candidates or suggestions.
+
+    Meant for a person at a prompt or on the command line (``--country Congo``).
+
+    Parameters
+    ----------
+    value
+        The value as typed.
+    kind
+        ``"name"`` or ``"nationality"``, as in :func:`resolve`.
+
+    Returns
+    -------
+    str
+        "" when the value resolves to a current country.
+
+    Examples
+    --------
+    >>> for part in explain("Congo").split("; "):
+    ...     print(part)
+    'Congo' is ambiguous: it could be Congo, The Democratic Republic of the (COD)
+    Congo (COG)
+    give the code
+    >>> explain("Rwnda")
+    "'Rwnda' is not a known country name or code; did you mean Rwanda (RWA)?"
+    >>> explain("Kenya")
+    ''
+    """
+    outcome = _classify_safe(value, Kind.coerce(kind))
+    if outcome.status is Status.RESOLVED:
+        return ""
+    if outcome.status is Status.HISTORICAL and outcome.code is not None:
+        return f"{value!r} is a country that no longer exists: {_note(outcome)}"
+    if outcome.status is Status.AMBIGUOUS:
+        return f"{value!r} is ambiguous: it could be {_suggest(outcome)}; give the code"
+    if outcome.status is Status.EMPTY:
+        return "no country given"
+    hint = _suggest(outcome)
+    known = f"{value!r} is not a known country name or code"
+    note = _note(outcome)
+    if note:
+        known += f" ({note})"
+    return f"{known}; did you mean {hint.replace('; ', ' or ')}?" if hint else known
 
 
 def resolution_report(values: Any) -> Any:
