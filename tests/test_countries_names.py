@@ -245,3 +245,18 @@ def test_outside_group_and_explain() -> None:
     assert "TUN" in outside_group(["TUN"], "COMESA", year=2015)[0]
     assert explain("Zaire").startswith("'Zaire' is a country that no longer exists")
     assert "ambiguous" in explain("Congolese", kind="nationality")
+
+
+def test_derived_names_cache_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The name tables read back from the disk cache equal the ones built; 'off' disables."""
+    from migdata.countries import _cache
+    from migdata.countries._index import _derived_names
+
+    monkeypatch.setenv("MIGDATA_CACHE_DIR", str(tmp_path))
+    records = index().records
+    built = _derived_names(records)
+    assert len(list(tmp_path.glob("country-names-*.json"))) == 1
+    assert _derived_names(records) == built
+    monkeypatch.setenv("MIGDATA_CACHE_DIR", "off")
+    assert _cache.cache_dir() is None
+    assert _cache.load("country-names", "x") is None

@@ -14,12 +14,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pycountry
 
 from migdata._resources import data_path
+from migdata.countries import _cache
 from migdata.countries._cldr import read_names
 from migdata.countries._normalise import normalise
 from migdata.errors import InputError
@@ -173,6 +176,67 @@ def _collapse(found: dict[str, set[str]]) -> dict[str, Target]:
     return {k: next(iter(v)) if len(v) == 1 else tuple(sorted(v)) for k, v in found.items()}
 
 
+def _derived_names(records: Any) -> tuple[dict[str, Target], dict[str, Target], set[str]]:
+    """Normalised names, names as written and suggestion keys (from the disk cache if fresh)."""
+    files = [
+        data_path("countries", name)
+        for name in (
+            "cldr_names.csv.gz",
+            "un_names.csv",
+            "translation_errors.csv",
+            "extra_countries.csv",
+        )
+    ]
+    here = Path(__file__).resolve().parent
+    files += [here / "_normalise.py", here / "_index.py"]
+    versions = [_version("migdata"), _version("pycountry"), *sorted(SUGGESTION_LANGUAGES)]
+    stamp = _cache.fingerprint(versions, files)
+    cached = _cache.load("country-names", stamp)
+    if isinstance(cached, dict) and set(cached) == {"names", "exact", "common"}:
+        return (
+            {k: v if isinstance(v, str) else tuple(v) for k, v in cached["names"].items()},
+            {k: v if isinstance(v, str) else tuple(v) for k, v in cached["exact"].items()},
+            set(cached["common"]),
+        )
+    historical = set(records.index[records["historical"]])
+    hist_names: dict[str, set[str]] = defaultdict(set)
+    cur_names: dict[str, set[str]] = defaultdict(set)
+    exact: dict[str, set[str]] = defaultdict(set)
+    keys: dict[str, str] = {}
+    common: set[str] = set()
+    for text, a3, source in _entries():
+        if a3 not in records.index:
+            continue
+        exact[exact_key(text)].add(a3)
+        found = hist_names if a3 in historical else cur_names
+        main = not source.startswith("cldr:") or bool(
+            SUGGESTION_LANGUAGES.intersection(source[5:].split())
+        )
+        for variant in _variants(text, head=source == "iso"):
+            key = keys.get(variant)
+            if key is None:
+                key = keys[variant] = normalise(variant)
+            if key:
+                found[key].add(a3)
+                if main:
+                    common.add(key)
+    names = _collapse(hist_names) | _collapse(cur_names)
+    written = _collapse(exact)
+    _cache.store(
+        "country-names",
+        stamp,
+        {"names": names, "exact": written, "common": sorted(common)},
+    )
+    return names, written, common
+
+
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "unknown"
+
+
 @cache
 def index() -> Index:
     """Build (once) and return the resolver's index."""
@@ -228,29 +292,7 @@ def index() -> Index:
     # Names: historical < current (pycountry in its languages, CLDR in every language, UN
     # official names) < curated aliases < curated ambiguities. Two countries deriving the same
     # key make it ambiguous, whatever the languages: a name is never guessed.
-    historical = set(records.index[records["historical"]])
-    hist_names: dict[str, set[str]] = defaultdict(set)
-    cur_names: dict[str, set[str]] = defaultdict(set)
-    exact: dict[str, set[str]] = defaultdict(set)
-    keys: dict[str, str] = {}
-    common: set[str] = set()
-    for text, a3, source in _entries():
-        if a3 not in records.index:
-            continue
-        exact[exact_key(text)].add(a3)
-        found = hist_names if a3 in historical else cur_names
-        main = not source.startswith("cldr:") or bool(
-            SUGGESTION_LANGUAGES.intersection(source[5:].split())
-        )
-        for variant in _variants(text, head=source == "iso"):
-            key = keys.get(variant)
-            if key is None:
-                key = keys[variant] = normalise(variant)
-            if key:
-                found[key].add(a3)
-                if main:
-                    common.add(key)
-    names = _collapse(hist_names) | _collapse(cur_names)
+    names, exact, common = _derived_names(records)
 
     aliases = _read("aliases.csv")
     seen: dict[str, tuple[str, str]] = {}
@@ -298,7 +340,7 @@ def index() -> Index:
         codes=code_map,
         numerics=numeric_map,
         names=names,
-        exact=_collapse(exact),
+        exact=exact,
         common=frozenset(common),
         notes=notes,
         successors=successors,
