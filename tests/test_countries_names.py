@@ -260,3 +260,42 @@ def test_derived_names_cache_round_trip(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("MIGDATA_CACHE_DIR", "off")
     assert _cache.cache_dir() is None
     assert _cache.load("country-names", "x") is None
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("Rép. Dém. du Congo", "COD"),
+        ("Congo (Rép. Dém.)", "COD"),
+        ("Rep. Dem. Congo", "COD"),
+        ("Côte D'ivoire", "CIV"),
+        ("COTE D IVOIRE", "CIV"),
+        ("Iles Salomon", "SLB"),
+        ("Îles Salomon", "SLB"),
+        ("St Kitts et Nevis", "KNA"),
+        ("Saint-Kitts-et-Nevis", "KNA"),
+        ("Féd. de Russie", "RUS"),
+        ("Russie (Féd. de)", "RUS"),
+        ("Tanzanie (Rép.-Unie de)", "TZA"),
+        ("Iran (Rép. islamique d')", "IRN"),
+        ("Chine (RP)", "CHN"),
+        ("Corée (Rép.)", "KOR"),
+        ("Emirats", "ARE"),
+        ("Dubaï", "ARE"),
+        ("الـسـودان", "SDN"),
+        ("السودان", "SDN"),
+        ("إثيوبيا", "ETH"),
+        ("اثيوبيا", "ETH"),
+        ("الإمارات العربيّة المتّحدة", "ARE"),
+    ],
+)
+def test_french_and_arabic_writing_habits(value: str, code: str) -> None:
+    """Abbreviations, Îles/Iles, St/Saint, apostrophes, qualifiers, tatweel, hamza forms."""
+    assert resolve(value) == code
+
+
+def test_historical_names_are_flagged() -> None:
+    """Zaïre, Union Birmane and Antilles Néerlandaises resolve to ISO 3166-3 codes, flagged."""
+    result = resolve_detailed(["Zaïre", "Union Birmane", "Antilles Néerlandaises"])
+    assert result.codes.tolist() == ["ZAR", "BUR", "ANT"]
+    assert result.historical.all()
