@@ -101,8 +101,9 @@ def test_maldives_is_not_moldova() -> None:
 
 
 def test_code_like_name_in_another_language_is_ambiguous() -> None:
-    """'Nga' is Vietnamese for Russia and the code of Nigeria: capitals mean the code."""
+    """'Nga' is Vietnamese for Russia and the code of Nigeria: one case means the code."""
     assert resolve("NGA") == "NGA"
+    assert resolve("nga") == "NGA"
     assert resolve("Nga") is None
     report = resolve_detailed(["Nga"]).report
     assert report.loc[0, "status"] == "ambiguous"

@@ -171,10 +171,12 @@ def _classify(value: Any) -> _Outcome:
     if _CODE_TEXT.fullmatch(text):
         target = ix.codes.get(text.upper())
         named = ix.names.get(key)
-        if target is not None and (text.isupper() or named is None or named == target):
+        as_code = text.isupper() or text.islower()
+        if target is not None and (as_code or named is None or named == target):
             return _from_target(target, text.upper())
         if isinstance(target, str) and isinstance(named, str):
-            # "Nga": the ISO code of Nigeria and Vietnamese for Russia; only capitals say code.
+            # "Nga": the ISO code of Nigeria and Vietnamese for Russia. Codes are typed in
+            # one case ("NGA", "nga"); a capitalised word is read as a name too.
             return _Outcome(Status.AMBIGUOUS, None, tuple(sorted({target, named})), key)
     target = ix.names.get(key)
     if not isinstance(target, str) and key not in ix.notes and key not in ix.regions:
