@@ -34,8 +34,9 @@ _FOLD = str.maketrans(
 )
 
 # Articles and linking words dropped wherever they stand, so that word order and the
-# presence of "the"/"of" do not matter: English, French, Portuguese, and the Arabic article
-# in Latin transcription ("al-"). The Arabic-script article is handled as a prefix below.
+# presence of "the"/"of" do not matter: English, French, Portuguese, Spanish ("del", "los",
+# "las", "y"), Italian ("di", "della", ...), and the Arabic article in Latin transcription
+# ("al-"). The Arabic-script article is handled as a prefix below.
 _STOPWORDS = frozenset(
     [
         "the",
@@ -61,6 +62,16 @@ _STOPWORDS = frozenset(
         "e",
         "al",
         "el",
+        "del",
+        "los",
+        "las",
+        "y",
+        "di",
+        "della",
+        "delle",
+        "dello",
+        "dei",
+        "degli",
     ]
 )
 
@@ -74,9 +85,12 @@ _EXPAND = {
     "rep": "republic",
     "republique": "republic",
     "republica": "republic",
+    "repubblica": "republic",
+    "republik": "republic",
     "dem": "democratic",
     "democratique": "democratic",
     "democratica": "democratic",
+    "demokratische": "democratic",
     "fed": "federal",
     "federale": "federal",
     "federation": "federal",
