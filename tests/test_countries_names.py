@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from migdata.countries import normalise, resolve, resolve_detailed
 from migdata.countries._cldr import babel_names, read_names
@@ -300,3 +302,26 @@ def test_historical_names_are_flagged() -> None:
     result = resolve_detailed(["Zaïre", "Union Birmane", "Antilles Néerlandaises"])
     assert result.codes.tolist() == ["ZAR", "BUR", "ANT"]
     assert result.historical.all()
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                ["Rwandaise", "Congolese", "Kenyan", "مصرية", "Kenya", "", "Narnian", "NGA"]
+            ),
+            st.text(max_size=12),
+            st.none(),
+            st.integers(-5, 999),
+        ),
+        max_size=30,
+    ),
+    st.sampled_from(["name", "nationality"]),
+)
+def test_no_cell_is_dropped(values: list[object], kind: str) -> None:
+    """Cells in = resolved + historical + ambiguous + unknown + empty, for both kinds."""
+    result = resolve_detailed(values, kind=kind)
+    assert sum(result.counts.values()) == len(values)
+    assert len(result.codes) == len(values)
+    assert int(result.report["cells"].sum()) == len(values)
