@@ -189,6 +189,20 @@ def coverage() -> None:
         f"  {'all':<8} {n:>6} {total['right'] / n:>7.1%} {total['ambiguous'] / n:>10.1%} "
         f"{total['unresolved'] / n:>11.1%} {int(total['wrong']):>6}"
     )
+    # The same names typed carelessly: capitals, no accents, no hamza (held-out spellings).
+    messy = cldr[cldr["language"].isin(COVERAGE_LANGUAGES)].drop_duplicates(["name", "code"])
+    typed = [_strip_accents(str(n)).upper() for n in messy["name"]]
+    got = resolve_detailed(typed)
+    codes = got.codes.fillna("").to_numpy()
+    right = int((codes == messy["code"].to_numpy()).sum())
+    wrong = int(((codes != "") & (codes != messy["code"].to_numpy())).sum())
+    ambiguous = int((got.status.astype(str).to_numpy() == "ambiguous").sum())
+    n = len(typed)
+    print(
+        f"  same names in capitals without accents ({n} distinct): right {right / n:.1%}, "
+        f"ambiguous {ambiguous / n:.1%}, unresolved {(n - right - wrong - ambiguous) / n:.1%}, "
+        f"wrong {wrong}"
+    )
     un = entries[entries["source"].str.startswith("un:")].copy()
     un["language"] = un["source"].str.split(":").str[1]
     table = pd.crosstab(un["language"], un["outcome"]).reindex(
