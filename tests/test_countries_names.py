@@ -325,3 +325,21 @@ def test_no_cell_is_dropped(values: list[object], kind: str) -> None:
     assert sum(result.counts.values()) == len(values)
     assert len(result.codes) == len(values)
     assert int(result.report["cells"].sum()) == len(values)
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("R.D.C.", "COD"),
+        ("R.C.A.", "CAF"),
+        ("E.A.U.", "ARE"),
+        ("Rép. Dém. Pop. Lao", "LAO"),
+        ("Guinée Equat.", "GNQ"),
+        ("Burkina", "BFA"),
+        ("انجولا", "AGO"),
+        ("الكونغو الديموقراطية", "COD"),
+    ],
+)
+def test_trade_table_abbreviations(value: str, code: str) -> None:
+    """Acronyms with points, Pop./Equat. abbreviations and Egyptian Arabic spellings."""
+    assert resolve(value) == code

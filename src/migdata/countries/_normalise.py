@@ -91,6 +91,8 @@ _EXPAND = {
     "democratique": "democratic",
     "democratica": "democratic",
     "demokratische": "democratic",
+    "pop": "populaire",
+    "equat": "equatoriale",
     "fed": "federal",
     "federale": "federal",
     "federation": "federal",
@@ -145,6 +147,7 @@ def _words(text: str) -> list[str]:
     return folded.split()
 
 
+_DOTTED = re.compile(r"\s*(?:\w\.\s*){2,}")
 _TRAILING_PAREN = re.compile(r"(.*?\S)\s*\(([^()]*)\)\s*")
 
 
@@ -218,6 +221,10 @@ def normalise(text: str) -> str:
     # compatibility decomposition), so apply them until nothing changes; two or three
     # rounds at most in practice.
     current = str(text)
+    if _DOTTED.fullmatch(current):
+        # "R.D.C.", "E.A.U.": an acronym with points is the acronym ("RDC"), not letters
+        # that the article and stopword rules would drop one by one.
+        current = re.sub(r"[.\s]", "", current)
     for _ in range(5):
         following = _once(current)
         if following == current:
