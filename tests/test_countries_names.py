@@ -155,6 +155,9 @@ def test_shared_nationality_words_are_ambiguous() -> None:
 def test_nationality_words_are_not_country_names() -> None:
     """Without kind='nationality' a nationality word is not resolved (no guessing)."""
     assert resolve("Rwandaise") is None
+    # Arabic Nigerien (fem.) folds like Persian Nigeria: ambiguous, not one of them.
+    assert resolve("نيجرية", kind="nationality") is None
+    assert resolve("نيجري", kind="nationality") == "NER"
 
 
 def test_unknown_kind_is_a_configuration_error() -> None:

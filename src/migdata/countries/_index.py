@@ -365,4 +365,11 @@ def nationality_index() -> dict[str, Target]:
             key = normalise(form)
             if key:
                 found[key].add(a3)
+    # A nationality word that is another country's name in some language (Arabic نيجرية,
+    # Nigerien, folds like Persian نیجریه, Nigeria) is ambiguous, never one of them.
+    names = index().names
+    for key, codes in found.items():
+        named = names.get(key)
+        if named is not None:
+            codes.update([named] if isinstance(named, str) else named)
     return _collapse(found)
