@@ -24,8 +24,7 @@ def register(sub: Any) -> Any:
     t.add_argument(
         "--group",
         default=None,
-        help="the group the questionnaire is for (e.g. COMESA): a country outside it is a "
-        "warning",
+        help="the group the questionnaire is for (e.g. COMESA): a country outside it is a warning",
     )
     t.add_argument(
         "--sources",
