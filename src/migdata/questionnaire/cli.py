@@ -22,6 +22,11 @@ def register(sub: Any) -> Any:
         "--out", default=None, help="output .xlsx (default: questionnaire_<C>_<lang>.xlsx)"
     )
     t.add_argument(
+        "--group",
+        default=None,
+        help="the group the questionnaire is for (e.g. COMESA): a country outside it is a warning",
+    )
+    t.add_argument(
         "--sources",
         nargs="*",
         default=None,
@@ -40,6 +45,13 @@ def _template(args: argparse.Namespace) -> int:
     from migdata.questionnaire.template import resolve_country, write_template
 
     code = resolve_country(args.country)
+    if args.group:
+        import sys
+
+        from migdata.countries import outside_group
+
+        for warning in outside_group(code, args.group):
+            print(f"warning: {warning}; the questionnaire is written anyway", file=sys.stderr)
     out = args.out or f"questionnaire_{code}_{args.lang}.xlsx"
     path = write_template(out, lang=args.lang, country=code, sources=args.sources)
     print(f"wrote {path}")

@@ -424,9 +424,10 @@ def resolve_country(country: str) -> str:
     >>> resolve_country("rw")
     'RWA'
     """
-    from migdata.countries import resolve
+    from migdata.countries import explain, resolve
 
     code = resolve(str(country), to="alpha3")
     if not isinstance(code, str) or not code:
-        raise ConfigurationError(f"country {country!r} is not a known country name or code")
+        # The candidates of an ambiguous name, or close names of a misspelt one.
+        raise ConfigurationError(f"country: {explain(str(country))}")
     return code

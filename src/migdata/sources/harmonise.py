@@ -159,6 +159,7 @@ def harmonise(
     value_column: str = "value",
     correct: bool = True,
     duration_table: str = "imem",
+    country_kind: str = "name",
 ) -> Harmonised:
     """Harmonise a national table of counts to a target definition.
 
@@ -184,6 +185,10 @@ def harmonise(
         Apply the duration correction (see Notes).
     duration_table
         Factor table of :func:`migdata.sources.duration.duration_factor`.
+    country_kind
+        What the country column holds: ``"name"`` (country names or codes, the default) or
+        ``"nationality"`` (citizenship written as a nationality word: "Rwandaise",
+        "Kenyan", "مصري"; see :func:`migdata.countries.resolve`).
 
     Returns
     -------
@@ -254,6 +259,11 @@ def harmonise(
             f"unknown counterpart type {counterpart_type!r}; expected one of "
             f"{', '.join(COUNTERPART_TYPES)}"
         )
+    if country_kind not in ("name", "nationality"):
+        raise ConfigurationError(
+            f"country_kind={country_kind!r}: expected 'name' (country names or codes) or "
+            "'nationality' (nationality words such as 'Rwandaise')"
+        )
     comp = compliance(profile, target, measure)
     rows_in = len(table)
     source = table.reset_index(drop=True)
@@ -283,7 +293,9 @@ def harmonise(
     else:
         special = _parse.parse_area_words(country_raw)
         text = country_raw.astype("string").str.strip()
-        resolved = pd.Series(resolve(text.where(special.isna())), index=index).astype("string")
+        resolved = pd.Series(
+            resolve(text.where(special.isna()), kind=country_kind), index=index
+        ).astype("string")
         counterpart = special.fillna(resolved)
 
     work = pd.DataFrame(
