@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from migdata._safe_io import atomic_write
 from migdata.errors import InputError
 from migdata.exchange import _frame, structures
 
@@ -61,12 +62,12 @@ def write(table: pd.DataFrame, path: Path | str, *, dataflow: Any = None) -> Pat
     path = Path(path)
     # Unsorted here: the Arrow conversion sorts on dictionary codes, far faster than on text.
     frame = _frame.to_sdmx(table, dataflow, file=str(path), sort=False, categorical=True)
-    pq.write_table(
-        to_arrow(frame),
+    arrow = to_arrow(frame)
+    atomic_write(
         path,
-        compression="zstd",
-        use_dictionary=True,
-        write_statistics=True,
+        lambda tmp: pq.write_table(
+            arrow, tmp, compression="zstd", use_dictionary=True, write_statistics=True
+        ),
     )
     return path
 

@@ -18,6 +18,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from migdata._safe_io import atomic_write
 from migdata._xlsx_bytes import FIXED_TIME, normalise_xlsx
 from migdata.errors import InputError
 from migdata.exchange import _frame, structures
@@ -100,7 +101,7 @@ def write(table: pd.DataFrame, path: Path | str, *, dataflow: Any = None) -> Pat
     """
     path = Path(path)
     frame = _frame.to_sdmx(table, dataflow, file=str(path))
-    path.write_bytes(render(frame))
+    atomic_write(path, render(frame))
     return path
 
 

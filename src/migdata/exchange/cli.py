@@ -9,6 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from migdata._safe_io import refuse_overwrite
 from migdata.exchange import registry
 from migdata.exchange.merge import merge_submissions
 from migdata.exchange.validate import validate
@@ -26,6 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     build.add_argument("--out", default="bundle", help="output folder (default: bundle)")
     build.add_argument("--xlsx", action="store_true", help="also write a human-readable data.xlsx")
+    build.add_argument(
+        "--force", action="store_true", help="replace files of an earlier bundle in --out"
+    )
     build.set_defaults(func=_build)
 
     check = sub.add_parser("validate", help="check a file and list every problem")
@@ -44,6 +48,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _build(args: argparse.Namespace) -> int:
     """Validate, then write data.csv, data.parquet and datapackage.json; exit 1 when invalid."""
+    names = ["datapackage.json", "data.csv", "data.parquet"] + (["data.xlsx"] if args.xlsx else [])
+    for name in names:  # before any work: an earlier bundle is never replaced silently
+        refuse_overwrite(Path(args.out) / name, args.force, hint="--force")
     report = validate(args.table, dataflow=args.dataflow)
     if not report.ok:
         print(report)

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from migdata._checks import check_frame, public
 from migdata.errors import ConfigurationError, InputError
 from migdata.exchange import _datapackage, _eurostat, _frame, _parquet, _sdmx_csv, _text, _xlsx
 
@@ -53,6 +54,7 @@ def _format(value: Any) -> Format:
         raise ConfigurationError(f"unknown format {value!r}; expected one of {allowed}") from None
 
 
+@public
 def write(table: pd.DataFrame, path: Path | str, format: Any = None, dataflow: Any = None) -> Path:
     """Write a harmonised table in an exchange format (byte-identical for the same input).
 
@@ -87,6 +89,7 @@ def write(table: pd.DataFrame, path: Path | str, format: Any = None, dataflow: A
     >>> read(folder / "a.parquet").table["obs_value"].tolist()
     [3.0]
     """
+    check_frame(table, "table")
     path = Path(path)
     if format is None:
         fmt = (
@@ -167,6 +170,7 @@ def detect_format(path: Path | str) -> str:
     return kind
 
 
+@public
 def read_raw(path: Path | str, *, agedef: str | None = None) -> _frame.RawFrame:
     """Read any supported file into SDMX columns (text) with line numbers and notes."""
     path = Path(path)
@@ -193,6 +197,7 @@ def read_raw(path: Path | str, *, agedef: str | None = None) -> _frame.RawFrame:
     return raw
 
 
+@public
 def read(path: Path | str, *, agedef: str | None = None) -> ReadResult:
     """Read an exchange file (format detected from its content) into the harmonised table.
 

@@ -17,6 +17,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from migdata._checks import public
 from migdata.errors import InputError, ValidationError
 from migdata.exchange import _frame, registry, structures
 
@@ -538,6 +539,7 @@ def _constraint_problems(
     return pd.concat(out, ignore_index=True) if out else _problems([], None, [], "", [])
 
 
+@public
 def validate(source: Any, dataflow: Any = None) -> ValidationReport:
     """Check a file or table against the COMESA data structures; collect every problem.
 

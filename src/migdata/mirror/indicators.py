@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migdata._checks import public
 from migdata.mirror.table import KEY, MirrorTable
 from migdata.quality.indicators import cc1
 
@@ -30,6 +31,7 @@ def _ratio(numerator: Any, denominator: Any) -> np.ndarray:
         return np.where((n > 0) & (d > 0), n / d, np.where((n == 0) & (d > 0), 0.0, np.nan))
 
 
+@public
 def pair_indicators(table: MirrorTable) -> pd.DataFrame:
     """Asymmetry indicators per pair and year (sex, age).
 

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migdata._checks import public
 from migdata.errors import InputError
 from migdata.mirror.eurostat import (
     read_csv,
@@ -204,6 +205,7 @@ class MirrorTable:
 
     # ------------------------------------------------------------------ builders
     @classmethod
+    @public
     def from_eurostat(cls, source: Any, *, side: str | None = None) -> MirrorTable:
         """Build from the shared mirror-flows file or a Eurostat-style long frame.
 
@@ -327,6 +329,7 @@ class MirrorTable:
         return cls._assemble_long(long, frame, offset=offset, label=label)
 
     @classmethod
+    @public
     def from_harmonised(
         cls, imm: pd.DataFrame, emi: pd.DataFrame, *, imm_counterpart: str = "PREV_RES"
     ) -> MirrorTable:

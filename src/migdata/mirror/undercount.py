@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from migdata._checks import public
 from migdata.errors import ConfigurationError, InputError
 from migdata.mirror.eurostat import resolve_countries
 from migdata.mirror.table import MirrorTable
@@ -96,6 +97,7 @@ def _groups(both: pd.DataFrame, reference: list[str], side: str, corrected: bool
     return frame
 
 
+@public
 def undercount_index(
     table: MirrorTable,
     reference: Iterable[str] = QUANTMIG_REFERENCE,

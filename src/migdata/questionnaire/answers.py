@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from migdata._checks import public
 from migdata._durations import read_duration, read_number
 from migdata.errors import InputError
 from migdata.questionnaire import bank
@@ -1067,6 +1068,7 @@ def _read_csv(path: Path) -> Answers:
     return Answers(country, language, table, col.problem_table(language), version, str(path))
 
 
+@public
 def read_answers(path: str | Path) -> Answers:
     """Read a returned questionnaire: the Excel workbook or a KoboToolbox/ODK CSV export.
 

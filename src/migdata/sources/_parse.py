@@ -141,6 +141,7 @@ def parse_counts(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         numbers = values.astype("float64")
+        numbers = numbers.where(np.isfinite(numbers))  # inf, 1e400: not a count
         return numbers, numbers.isna(), pd.Series(False, index=values.index)
     text = values.astype("string").str.strip()
     direct = pd.to_numeric(text, errors="coerce")
@@ -149,6 +150,7 @@ def parse_counts(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     squeezed = squeezed.where(~grouped, squeezed.str.replace(",", "", regex=False))
     cleaned_values = pd.to_numeric(squeezed, errors="coerce")
     numbers = direct.astype("float64").fillna(cleaned_values.astype("float64"))
+    numbers = numbers.where(np.isfinite(numbers.to_numpy(dtype="float64", na_value=np.nan)))
     cleaned = direct.isna() & cleaned_values.notna()
     return numbers, numbers.isna(), cleaned.fillna(False).astype(bool)
 
