@@ -122,3 +122,30 @@ def test_accepts_written_tables_and_rejects_single_corruptions(
     dup = pd.concat([table, table.iloc[[i]]], ignore_index=True)
     report = validate(dup)
     assert report["rule"].tolist() == ["duplicate_key"]
+
+
+def test_garbage_file_gives_a_capped_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file of errors lists at most MAX_PROBLEMS_PER_RULE problems per rule, counts all."""
+    from migdata._limits import MAX_PROBLEMS_PER_RULE
+    from migdata.exchange import _triage
+
+    monkeypatch.setattr(_triage, "SCREEN_FROM_CELLS", 1_000)
+    header = (
+        "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,COUNTERPART_AREA,COUNTERPART_TYPE,SEX,"
+        "AGE,TIME_PERIOD,OBS_VALUE\n"
+    )
+    n = 3 * MAX_PROBLEMS_PER_RULE
+    body = "".join(
+        f"dataflow,COMESA:DF_MIG_IMM(1.0),I,Z,K{i},U{i},CITIZ,X,Q{i},20X{i},abc\n" for i in range(n)
+    )
+    path = tmp_path / "garbage.csv"
+    path.write_text(header + body)
+    report = validate(path)
+    assert report.rows_checked == n
+    assert report.frame["rule"].value_counts().max() <= MAX_PROBLEMS_PER_RULE
+    summary = report.summary()
+    assert summary["code"] == 6 * n and summary["time_period"] == n
+    assert len(report) == summary.sum() and not report.ok
+    assert "counted, not listed" in str(report)

@@ -18,6 +18,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from migdata._limits import check_zip_parts
 from migdata._safe_io import atomic_write
 from migdata._xlsx_bytes import FIXED_TIME, normalise_xlsx
 from migdata.errors import InputError
@@ -108,6 +109,7 @@ def write(table: pd.DataFrame, path: Path | str, *, dataflow: Any = None) -> Pat
 def read_raw(path: Path | str) -> _frame.RawFrame:
     """Read the ``data`` sheet of our Excel copy as an SDMX frame."""
     file = str(path)
+    check_zip_parts(path)  # a shared-strings or zip bomb is refused before parsing
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError) as err:

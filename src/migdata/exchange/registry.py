@@ -155,7 +155,7 @@ def detect_format(path: Path | str) -> str:
     if stripped.startswith(b"{"):
         return "datapackage"
     notes: list[str] = []
-    text = _text.decode(head, notes) if head else ""
+    text = _text.decode(head, notes, str(path)) if head else ""
     while text.startswith("#"):  # comment lines before the header, as read_table skips them
         text = text.partition("\n")[2]
     kind = _sdmx_csv.sniff(text)

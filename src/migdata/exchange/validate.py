@@ -19,7 +19,7 @@ from pandera.errors import SchemaErrors
 
 from migdata._checks import public
 from migdata.errors import InputError, ValidationError
-from migdata.exchange import _frame, registry, structures
+from migdata.exchange import _frame, _triage, registry, structures
 
 __all__ = ["ValidationReport", "validate"]
 
@@ -47,14 +47,17 @@ class ValidationReport:
     file: str | None = None
     rows_checked: int = 0
     notes: list[str] = field(default_factory=list)
+    omitted: dict[str, int] = field(default_factory=dict)
+    """Problems counted but not listed, per rule (the report lists at most
+    ``migdata._limits.MAX_PROBLEMS_PER_RULE`` per rule)."""
 
     @property
     def ok(self) -> bool:
         """True when no problem was found."""
-        return len(self.frame) == 0
+        return len(self.frame) == 0 and not self.omitted
 
     def __len__(self) -> int:
-        return len(self.frame)
+        return len(self.frame) + sum(self.omitted.values())
 
     def __getitem__(self, key: Any) -> Any:
         return self.frame[key]
@@ -64,8 +67,11 @@ class ValidationReport:
         return self.frame.copy()
 
     def summary(self) -> pd.Series:
-        """Number of problems per rule."""
-        return self.frame["rule"].value_counts().sort_index()
+        """Number of problems per rule (listed and counted)."""
+        counts = self.frame["rule"].value_counts().to_dict()
+        for rule, n in self.omitted.items():
+            counts[rule] = counts.get(rule, 0) + n
+        return pd.Series(counts, name="count", dtype="int64").rename_axis("rule").sort_index()
 
     def raise_if_invalid(self) -> None:
         """Raise :class:`~migdata.errors.ValidationError` carrying this report when not ok."""
@@ -87,6 +93,8 @@ class ValidationReport:
             lines.append(f"  row {row:>7}  {rec.rule:<16} {rec.message}")
         if len(self) > 200:
             lines.append(f"  ... and {len(self) - 200:,} more")
+        for rule, n in sorted(self.omitted.items()):
+            lines.append(f"  ({n:,} more {rule} problem(s) counted, not listed)")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -608,6 +616,8 @@ def validate(source: Any, dataflow: Any = None) -> ValidationReport:
     flows = [all_flows[r] for r in refs]
     if not flows:
         flows = list(all_flows.values())
+    rows_in = len(frame)
+    frame, lines, screened = _triage.screen(frame, lines, flows)  # a file of garbage
     problems.append(_pandera_problems(frame, flows, lines))
     if "STRUCTURE_ID" in frame.columns:
         problems.append(
@@ -640,4 +650,7 @@ def validate(source: Any, dataflow: Any = None) -> ValidationReport:
     report = report.sort_values(
         ["row", "column", "rule"], na_position="first", kind="stable"
     ).reset_index(drop=True)
-    return ValidationReport(report, file=file, rows_checked=len(frame), notes=notes)
+    report, omitted = _triage.cap(report, screened)
+    return ValidationReport(
+        report, file=file, rows_checked=rows_in, notes=notes + screened.notes, omitted=omitted
+    )
