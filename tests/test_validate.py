@@ -149,3 +149,33 @@ def test_garbage_file_gives_a_capped_report(
     assert summary["code"] == 6 * n and summary["time_period"] == n
     assert len(report) == summary.sum() and not report.ok
     assert "counted, not listed" in str(report)
+
+
+def test_formula_looking_text_is_kept_and_noted(tmp_path: Path) -> None:
+    """'=cmd|...' in COMMENT stays exact in SDMX-CSV, is noted by validation and is text in
+    the Excel copy."""
+    import openpyxl
+
+    from migdata.exchange import registry
+
+    t = pd.DataFrame(
+        {
+            "measure": ["IMM"],
+            "ref_area": ["KEN"],
+            "counterpart_area": ["UGA"],
+            "counterpart_type": ["CITIZENSHIP"],
+            "sex": ["_T"],
+            "age": ["_T"],
+            "time_period": ["2020"],
+            "obs_value": [3.0],
+            "provenance": ["=cmd|' /C calc'!A0"],
+        }
+    )
+    csv_path = registry.write(t, tmp_path / "t.csv")
+    assert "=cmd|' /C calc'!A0" in csv_path.read_text()
+    report = validate(csv_path)
+    assert report.ok and any("COMMENT" in n and "kept exactly" in n for n in report.notes)
+    xlsx = registry.write(t, tmp_path / "t.xlsx")
+    ws = openpyxl.load_workbook(xlsx)["data"]
+    cells = [c for row in ws.iter_rows() for c in row if c.value == "=cmd|' /C calc'!A0"]
+    assert cells and all(c.data_type == "s" for c in cells)

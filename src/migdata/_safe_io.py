@@ -18,7 +18,14 @@ from typing import IO, Any
 
 from migdata.errors import InputError
 
-__all__ = ["atomic_write", "confined", "keep_as_text", "looks_like_formula", "refuse_overwrite"]
+__all__ = [
+    "atomic_write",
+    "confined",
+    "formula_cells",
+    "keep_as_text",
+    "looks_like_formula",
+    "refuse_overwrite",
+]
 
 # A cell starting with one of these is run by Excel or LibreOffice as a formula (or DDE).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -119,3 +126,28 @@ def keep_as_text(cell: Any) -> Any:
         cell.data_type = "s"
         cell.quotePrefix = True
     return cell
+
+
+FREE_TEXT_COLUMNS = ("COMMENT", "SOURCE_ID")
+"""Columns of an exchange file that carry free text (the only place a formula can hide)."""
+
+
+def formula_cells(frame: Any, columns: tuple[str, ...] = FREE_TEXT_COLUMNS) -> dict[str, int]:
+    """Number of cells per free-text column that a spreadsheet would run as a formula.
+
+    The policy: a data format keeps values exact, so SDMX-CSV and Parquet carry such text
+    unchanged; validation notes it, and the Excel copy stores it as text, never a formula.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out: dict[str, int] = {}
+    for name in columns:
+        if name not in frame.columns or not len(frame):
+            continue
+        arr = pa.array(frame[name].astype("string[pyarrow]"))
+        hits = pc.match_substring_regex(arr, "^[=+@\t\r-].")
+        n = int(pc.sum(pc.fill_null(hits, False)).as_py() or 0)
+        if n:
+            out[name] = n
+    return out

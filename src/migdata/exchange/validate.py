@@ -18,6 +18,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from migdata._checks import public
+from migdata._safe_io import formula_cells
 from migdata.errors import InputError, ValidationError
 from migdata.exchange import _frame, _triage, registry, structures
 
@@ -617,6 +618,7 @@ def validate(source: Any, dataflow: Any = None) -> ValidationReport:
     if not flows:
         flows = list(all_flows.values())
     rows_in = len(frame)
+    formulas = formula_cells(frame)
     frame, lines, screened = _triage.screen(frame, lines, flows)  # a file of garbage
     problems.append(_pandera_problems(frame, flows, lines))
     if "STRUCTURE_ID" in frame.columns:
@@ -651,6 +653,12 @@ def validate(source: Any, dataflow: Any = None) -> ValidationReport:
         ["row", "column", "rule"], na_position="first", kind="stable"
     ).reset_index(drop=True)
     report, omitted = _triage.cap(report, screened)
+    for column, n in formulas.items():  # kept exact: a note, not a problem
+        notes.append(
+            f"{n:,} {column} value(s) start with =, +, -, @ or a tab: kept exactly in SDMX-CSV "
+            "and Parquet, stored as text in the Excel copy; check them before opening the CSV "
+            "in a spreadsheet"
+        )
     return ValidationReport(
         report, file=file, rows_checked=rows_in, notes=notes + screened.notes, omitted=omitted
     )
