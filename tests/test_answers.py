@@ -393,3 +393,13 @@ def test_problem_messages_in_the_workbook_language(tmp_path: Path) -> None:
 def test_parse_duration_compound_and_ranges(text: str, months: float | None) -> None:
     """Compound durations are read as a person reads them; ranges and contradictions are not."""
     assert parse_duration(text) == months
+
+
+def test_kobo_csv_in_utf16(tmp_path: Path) -> None:
+    """A KoboToolbox export saved as UTF-16 ("Unicode text") is read like UTF-8."""
+    path = tmp_path / "kobo.csv"
+    text = "country\tbank_version\tIMM/IMM_020\nUGA\t1.0\tannual\n"
+    path.write_bytes(text.encode("utf-16"))
+    ans = read_answers(path)
+    assert ans.country == "UGA"
+    assert "IMM.020" in set(ans.table["item_id"])

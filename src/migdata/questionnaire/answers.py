@@ -1013,10 +1013,20 @@ _CSV_ITEM = re.compile(
 def _read_csv(path: Path) -> Answers:
     if path.stat().st_size > MAX_BYTES:
         raise InputError(f"the file is larger than {MAX_BYTES / 1e6:.0f} MB", file=str(path))
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = path.read_bytes().decode("latin-1")
+    content = path.read_bytes()
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):  # KoboToolbox / Excel "Unicode text"
+        try:
+            text = content.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(
+                "the file is UTF-16 but truncated (an odd number of bytes); export it again",
+                file=str(path),
+            ) from None
+    else:
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = content.decode("latin-1")
     if not text.strip():
         raise InputError("the CSV file is empty", file=str(path))
     try:
