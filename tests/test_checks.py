@@ -81,6 +81,8 @@ def _mirror() -> migdata.MirrorTable:
         lambda: migdata.score([], min_coverage=float("nan")),
         lambda: migdata.score([], min_coverage=-1),
         lambda: migdata.reconcile(_mirror().data),
+        lambda: migdata.pair_indicators(_mirror().data),
+        lambda: migdata.undercount_index(_mirror().data),
         lambda: migdata.census_stocks(
             pd.DataFrame({"country_of_birth": ["UGA"], "citizenship": ["UGA"]}),
             _profile(source_type="census"),

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from migdata._checks import public
+from migdata._checks import check_instance, public
 from migdata.errors import ConfigurationError, InputError
 from migdata.mirror.eurostat import resolve_countries
 from migdata.mirror.table import MirrorTable
@@ -178,6 +178,7 @@ def undercount_index(
     >>> float(row["index"]), bool(row.ci_low < 0.5 < row.ci_high)
     (0.5, True)
     """
+    check_instance(table, MirrorTable, "table", "build one with MirrorTable.from_eurostat")
     if not 0 < level < 1:
         raise ConfigurationError(f"level must be between 0 and 1, got {level}")
     if draws < 0:
