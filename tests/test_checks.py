@@ -178,3 +178,26 @@ def test_parameter_checks() -> None:
         _checks.check_number(np.inf, "gap_months", lo=0)
     with pytest.raises(InputError, match="infinite"):
         _checks.check_finite(pd.DataFrame({"x": [1.0, np.inf]}), "table")
+
+
+def test_infinite_values_in_validation_and_mirror_flows() -> None:
+    """inf is not a count: a validation problem, and a rejected row of a mirror table."""
+    t = pd.DataFrame(
+        {
+            "measure": ["IMM"],
+            "ref_area": ["KEN"],
+            "counterpart_area": ["UGA"],
+            "counterpart_type": ["CITIZENSHIP"],
+            "sex": ["_T"],
+            "age": ["_T"],
+            "time_period": ["2020"],
+            "obs_value": [np.inf],
+        }
+    )
+    report = migdata.validate_exchange(t)
+    assert not report.ok and list(report["rule"]) == ["value"]
+    raw = pd.DataFrame(
+        {"Year": [2015], "Sending_iso2": ["IT"], "Receiving_iso2": ["ES"], "Emig": ["1e400"]}
+    )
+    table = migdata.MirrorTable.from_eurostat(raw)
+    assert len(table.data) == 0 and len(table.rejected) == 1

@@ -311,7 +311,8 @@ def _numbers(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Lenient number parse (thousands separators accepted); returns values and bad mask."""
     if text.dtype.kind in "fiu":
         values = text.astype("float64")
-        return values, np.zeros(len(text), dtype=bool)
+        infinite = np.isinf(values.to_numpy())  # inf, 1e400: not a count
+        return values.mask(infinite), infinite
     s = text.astype("str").str.strip()
     empty = (s.isna() | (s == "") | s.isin(["NaN", "#N/A"])).to_numpy()
     values = pd.to_numeric(s.where(~empty, np.nan), errors="coerce").astype("float64")
@@ -322,7 +323,8 @@ def _numbers(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
         idx = np.flatnonzero(bad)[ok]
         values.iloc[idx] = fixed.to_numpy()[ok]
         bad[idx] = False
-    return values, bad
+    infinite = np.isinf(values.to_numpy())  # "inf", "1e400": not a count
+    return values.mask(infinite), bad | infinite
 
 
 def _value_rows(

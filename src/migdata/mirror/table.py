@@ -95,6 +95,7 @@ def _number(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     raw = values.astype("string").str.strip().str.replace(",", "", regex=False)
     raw = raw.mask(raw.isin(["", ":", "NA", "nan"]))
     number = pd.to_numeric(raw, errors="coerce").astype("float64")
+    number = number.mask(np.isinf(number.to_numpy()))  # "inf", "1e400": not a flow
     unreadable = raw.notna() & number.isna()
     return number, unreadable.fillna(False)
 
