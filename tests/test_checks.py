@@ -201,3 +201,13 @@ def test_infinite_values_in_validation_and_mirror_flows() -> None:
     )
     table = migdata.MirrorTable.from_eurostat(raw)
     assert len(table.data) == 0 and len(table.rejected) == 1
+
+
+def test_parquet_with_text_values(tmp_path: Path) -> None:
+    """A Parquet file whose OBS_VALUE is text: an InputError naming the column and value."""
+    frame = pd.DataFrame(
+        {"STRUCTURE_ID": ["COMESA:DF_MIG_IMM(1.0)"], "REF_AREA": ["RWA"], "OBS_VALUE": ["abc"]}
+    )
+    frame.to_parquet(tmp_path / "t.parquet")
+    with pytest.raises(InputError, match=r"OBS_VALUE.*'abc'"):
+        migdata.read_exchange(tmp_path / "t.parquet")

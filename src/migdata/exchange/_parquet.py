@@ -102,7 +102,18 @@ def read_raw(path: Path | str) -> _frame.RawFrame:
         if pa.types.is_dictionary(col.type):
             col = col.cast(pa.string())
         if name in _frame.NUMBER_COLUMNS:
-            cols[name] = pd.Series(col.to_numpy(zero_copy_only=False), dtype="float64")
+            values = pd.to_numeric(pd.Series(col.to_numpy(zero_copy_only=False)), errors="coerce")
+            given = pd.Series(col.is_valid().to_numpy(zero_copy_only=False))
+            typed = pa.types.is_floating(col.type) or pa.types.is_integer(col.type)
+            if not typed and (given & values.isna()).any():
+                row = int((given & values.isna()).to_numpy().argmax())
+                raise InputError(
+                    f"column {name} holds {col.type} values, expected numbers; row {row + 1} "
+                    f"is {str(col[row].as_py())[:40]!r}",
+                    file=file,
+                    column=name,
+                )
+            cols[name] = values.astype("float64")
         else:
             cols[name] = col.to_pandas(
                 types_mapper=lambda _: pd.StringDtype("pyarrow", na_value=np.nan)
