@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from migdata._safe_io import atomic_write
 from migdata.errors import ConfigurationError, InputError
 from migdata.exchange import _frame, _text, structures
 from migdata.harmonised import HARMONISED_COLUMNS
@@ -133,7 +134,7 @@ def write(
     """
     path = Path(path)
     frame = _frame.to_sdmx(table, dataflow, file=str(path))
-    path.write_bytes(render(frame, version, action))
+    atomic_write(path, render(frame, version, action))
     return path
 
 

@@ -18,6 +18,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from migdata._limits import check_zip_parts
+from migdata._safe_io import atomic_write
 from migdata._xlsx_bytes import FIXED_TIME, normalise_xlsx
 from migdata.errors import InputError
 from migdata.exchange import _frame, structures
@@ -110,13 +112,14 @@ def write(table: pd.DataFrame, path: Path | str, *, dataflow: Any = None) -> Pat
     """
     path = Path(path)
     frame = _frame.to_sdmx(table, dataflow, file=str(path))
-    path.write_bytes(render(frame))
+    atomic_write(path, render(frame))
     return path
 
 
 def read_raw(path: Path | str) -> _frame.RawFrame:
     """Read the ``data`` sheet of our Excel copy as an SDMX frame."""
     file = str(path)
+    check_zip_parts(path)  # a shared-strings or zip bomb is refused before parsing
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError) as err:

@@ -9,6 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from migdata._safe_io import refuse_overwrite
 from migdata.exchange import registry
 from migdata.exchange.merge import merge_submissions
 from migdata.exchange.validate import validate
@@ -42,6 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="standard",
         choices=["standard", "controlled"],
         help="controlled: rounded sex breakdowns add up to the rounded total",
+    )
+    build.add_argument(
+        "--force", action="store_true", help="replace files of an earlier bundle in --out"
     )
     build.set_defaults(func=_build)
 
@@ -79,6 +83,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _build(args: argparse.Namespace) -> int:
     """Validate, then write data.csv, data.parquet and datapackage.json; exit 1 when invalid."""
+    names = ["datapackage.json", "data.csv", "data.parquet"] + (["data.xlsx"] if args.xlsx else [])
+    names += ["data.xml"] if args.sdmx_ml else []
+    for name in names:  # before any work: an earlier bundle is never replaced silently
+        refuse_overwrite(Path(args.out) / name, args.force, hint="--force")
     report = validate(args.table, dataflow=args.dataflow)
     if not report.ok:
         print(report)

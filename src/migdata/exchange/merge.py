@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migdata._checks import public
+from migdata._safe_io import atomic_write
 from migdata.errors import InputError
 from migdata.exchange import _datapackage, _frame, registry, structures
 from migdata.exchange.validate import ValidationReport, validate
@@ -88,7 +90,7 @@ class Bundle:
             ("coverage", self.coverage),
             ("rejected", self.rejected),
         ):
-            frame.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
+            atomic_write(folder / f"{name}.csv", frame.to_csv(index=False, lineterminator="\n"))
         return target
 
     def __repr__(self) -> str:
@@ -194,6 +196,7 @@ def _read_submission(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, Validation
     return table, rejected, report
 
 
+@public
 def merge_submissions(files: Any, previous: Any = None) -> Bundle:
     """Build the regional bundle from members' files.
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from migdata._checks import check_frame, public
 from migdata.errors import ConfigurationError, InputError
 from migdata.exchange import (
     _datapackage,
@@ -71,6 +72,7 @@ def _format(value: Any) -> Format:
         raise ConfigurationError(f"unknown format {value!r}; expected one of {allowed}") from None
 
 
+@public
 def write(
     table: pd.DataFrame,
     path: Path | str,
@@ -122,6 +124,7 @@ def write(
     >>> read(folder / "a.parquet").table["obs_value"].tolist()
     [3.0]
     """
+    check_frame(table, "table")
     path = Path(path)
     if format is None:
         fmt = (
@@ -195,7 +198,7 @@ def detect_format(path: Path | str) -> str:
     if stripped.startswith(b"<"):
         return "sdmx-ml"
     notes: list[str] = []
-    text = _text.decode(head, notes) if head else ""
+    text = _text.decode(head, notes, str(path)) if head else ""
     while text.startswith("#"):  # comment lines before the header, as read_table skips them
         text = text.partition("\n")[2]
     kind = _sdmx_csv.sniff(text)
@@ -210,6 +213,7 @@ def detect_format(path: Path | str) -> str:
     return kind
 
 
+@public
 def read_raw(path: Path | str, *, agedef: str | None = None) -> _frame.RawFrame:
     """Read any supported file into SDMX columns (text) with line numbers and notes."""
     path = Path(path)
@@ -244,6 +248,7 @@ def read_raw(path: Path | str, *, agedef: str | None = None) -> _frame.RawFrame:
     return raw
 
 
+@public
 def read(path: Path | str, *, agedef: str | None = None) -> ReadResult:
     """Read an exchange file (format detected from its content) into the harmonised table.
 

@@ -17,8 +17,10 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from migdata._checks import public
+from migdata._safe_io import formula_cells
 from migdata.errors import InputError, ValidationError
-from migdata.exchange import _frame, registry, structures
+from migdata.exchange import _frame, _triage, registry, structures
 
 __all__ = ["ValidationReport", "validate"]
 
@@ -46,14 +48,17 @@ class ValidationReport:
     file: str | None = None
     rows_checked: int = 0
     notes: list[str] = field(default_factory=list)
+    omitted: dict[str, int] = field(default_factory=dict)
+    """Problems counted but not listed, per rule (the report lists at most
+    ``migdata._limits.MAX_PROBLEMS_PER_RULE`` per rule)."""
 
     @property
     def ok(self) -> bool:
         """True when no problem was found."""
-        return len(self.frame) == 0
+        return len(self.frame) == 0 and not self.omitted
 
     def __len__(self) -> int:
-        return len(self.frame)
+        return len(self.frame) + sum(self.omitted.values())
 
     def __getitem__(self, key: Any) -> Any:
         return self.frame[key]
@@ -63,8 +68,11 @@ class ValidationReport:
         return self.frame.copy()
 
     def summary(self) -> pd.Series:
-        """Number of problems per rule."""
-        return self.frame["rule"].value_counts().sort_index()
+        """Number of problems per rule (listed and counted)."""
+        counts = self.frame["rule"].value_counts().to_dict()
+        for rule, n in self.omitted.items():
+            counts[rule] = counts.get(rule, 0) + n
+        return pd.Series(counts, name="count", dtype="int64").rename_axis("rule").sort_index()
 
     def raise_if_invalid(self) -> None:
         """Raise :class:`~migdata.errors.ValidationError` carrying this report when not ok."""
@@ -86,6 +94,8 @@ class ValidationReport:
             lines.append(f"  row {row:>7}  {rec.rule:<16} {rec.message}")
         if len(self) > 200:
             lines.append(f"  ... and {len(self) - 200:,} more")
+        for rule, n in sorted(self.omitted.items()):
+            lines.append(f"  ({n:,} more {rule} problem(s) counted, not listed)")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -301,7 +311,8 @@ def _numbers(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Lenient number parse (thousands separators accepted); returns values and bad mask."""
     if text.dtype.kind in "fiu":
         values = text.astype("float64")
-        return values, np.zeros(len(text), dtype=bool)
+        infinite = np.isinf(values.to_numpy())  # inf, 1e400: not a count
+        return values.mask(infinite), infinite
     s = text.astype("str").str.strip()
     empty = (s.isna() | (s == "") | s.isin(["NaN", "#N/A"])).to_numpy()
     values = pd.to_numeric(s.where(~empty, np.nan), errors="coerce").astype("float64")
@@ -312,7 +323,8 @@ def _numbers(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
         idx = np.flatnonzero(bad)[ok]
         values.iloc[idx] = fixed.to_numpy()[ok]
         bad[idx] = False
-    return values, bad
+    infinite = np.isinf(values.to_numpy())  # "inf", "1e400": not a count
+    return values.mask(infinite), bad | infinite
 
 
 def _value_rows(
@@ -538,6 +550,7 @@ def _constraint_problems(
     return pd.concat(out, ignore_index=True) if out else _problems([], None, [], "", [])
 
 
+@public
 def validate(source: Any, dataflow: Any = None, *, structure: Any = None) -> ValidationReport:
     """Check a file or table against the COMESA data structures; collect every problem.
 
@@ -613,6 +626,9 @@ def validate(source: Any, dataflow: Any = None, *, structure: Any = None) -> Val
     flows = [all_flows[r] for r in refs]
     if not flows:
         flows = list(all_flows.values())
+    rows_in = len(frame)
+    formulas = formula_cells(frame)
+    frame, lines, screened = _triage.screen(frame, lines, flows)  # a file of garbage
     problems.append(_pandera_problems(frame, flows, lines))
     if "STRUCTURE_ID" in frame.columns:
         problems.append(
@@ -645,7 +661,16 @@ def validate(source: Any, dataflow: Any = None, *, structure: Any = None) -> Val
     report = report.sort_values(
         ["row", "column", "rule"], na_position="first", kind="stable"
     ).reset_index(drop=True)
-    return ValidationReport(report, file=file, rows_checked=len(frame), notes=notes)
+    report, omitted = _triage.cap(report, screened)
+    for column, n in formulas.items():  # kept exact: a note, not a problem
+        notes.append(
+            f"{n:,} {column} value(s) start with =, +, -, @ or a tab: kept exactly in SDMX-CSV "
+            "and Parquet, stored as text in the Excel copy; check them before opening the CSV "
+            "in a spreadsheet"
+        )
+    return ValidationReport(
+        report, file=file, rows_checked=rows_in, notes=notes + screened.notes, omitted=omitted
+    )
 
 
 def _validate_foreign(source: Any, structure: Any) -> ValidationReport:

@@ -33,6 +33,9 @@ def register(sub: Any) -> Any:
         help="sources to describe, as source types or type:name "
         "(e.g. census 'population_register:NPR')",
     )
+    t.add_argument(
+        "--force", action="store_true", help="replace an existing workbook (default: refuse)"
+    )
     t.set_defaults(func=_template)
     x = actions.add_parser("xlsform", help="write the XLSForm for ODK / KoboToolbox")
     x.add_argument("--lang", default="en", choices=["en", "fr", "pt", "ar"])
@@ -53,7 +56,9 @@ def _template(args: argparse.Namespace) -> int:
         for warning in outside_group(code, args.group):
             print(f"warning: {warning}; the questionnaire is written anyway", file=sys.stderr)
     out = args.out or f"questionnaire_{code}_{args.lang}.xlsx"
-    path = write_template(out, lang=args.lang, country=code, sources=args.sources)
+    path = write_template(
+        out, lang=args.lang, country=code, sources=args.sources, overwrite=args.force
+    )
     print(f"wrote {path}")
     return 0
 

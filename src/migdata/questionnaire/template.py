@@ -19,6 +19,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from migdata._checks import public
+from migdata._safe_io import refuse_overwrite
 from migdata._xlsx_bytes import save_workbook
 from migdata.errors import ConfigurationError
 from migdata.questionnaire import bank
@@ -342,12 +344,15 @@ def _instructions(wb: Workbook, lang: str, country: str, modules: list[str]) -> 
     ws.protection.formatRows = False
 
 
+@public
 def write_template(
     path: str | Path,
     lang: str = "en",
     country: str = "RWA",
     sources: Iterable[Any] | None = None,
     modules: Iterable[str] | None = None,
+    *,
+    overwrite: bool = False,
 ) -> Path:
     """Write the questionnaire workbook a national office fills in.
 
@@ -366,6 +371,9 @@ def write_template(
         NAB and RP) that the office names itself.
     modules
         Subset of modules (default all five).
+    overwrite
+        Replace an existing file (default: refuse, as it may be a filled workbook). The
+        file is written to a temporary file first and renamed into place.
 
     Returns
     -------
@@ -376,6 +384,8 @@ def write_template(
     ------
     ConfigurationError
         Unknown language, module or country.
+    InputError
+        ``path`` exists and ``overwrite`` is false.
 
     Examples
     --------
@@ -384,6 +394,7 @@ def write_template(
     >>> openpyxl.load_workbook(out).sheetnames[:3]
     ['Instructions', 'STK', 'IMM']
     """
+    refuse_overwrite(path, overwrite)
     if lang not in bank.LANGUAGES:
         raise ConfigurationError(f"language {lang!r}; expected one of {bank.LANGUAGES}")
     mods = list(modules) if modules is not None else list(bank.MODULES)

@@ -15,6 +15,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from migdata._checks import check_frame, public
 from migdata.countries import resolve
 from migdata.errors import ConfigurationError, InputError, ValidationError
 from migdata.harmonised import (
@@ -145,6 +146,7 @@ def _default_measure(profile: SourceProfile) -> str:
     )
 
 
+@public
 def harmonise(
     table: pd.DataFrame,
     profile: SourceProfile,
@@ -242,6 +244,7 @@ def harmonise(
     >>> h.compliance.cls.value, h.rows_in
     ('APPROXIMATE', 4)
     """
+    check_frame(table, "table")
     if not isinstance(table, pd.DataFrame):
         raise InputError(f"expected a pandas DataFrame, got {type(table).__name__}")
     measure = _default_measure(profile) if measure is None else str(measure).strip().upper()
