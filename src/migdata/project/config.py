@@ -459,10 +459,17 @@ def check(root: Path, data: dict[str, Any]) -> tuple[dict[str, Any], list[Proble
         )
     for i, raw in enumerate(sources):
         config["sources"].append(_check_source(root, raw, i, problems))
-    ids = [s.get("id") for s in config["sources"]]
-    for i, sid in enumerate(ids):
-        if sid is not None and ids.index(sid) != i:
-            problems.append(Problem(("sources", i, "id"), f"source id {sid!r} is used twice"))
+    seen: set[tuple[Any, Any]] = set()
+    for i, src in enumerate(config["sources"]):
+        ident = (src.get("id"), src.get("measure"))
+        if src.get("id") is not None and ident in seen:
+            problems.append(
+                Problem(
+                    ("sources", i, "id"),
+                    f"source {ident[0]!r} is given twice for measure {ident[1]}",
+                )
+            )
+        seen.add(ident)
     if role == "office":
         country = config["project"]["country"]
         if not country:

@@ -12,6 +12,7 @@ link -> regional bundle -> regional report.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -153,7 +154,7 @@ def office(project: Project, runner: _Runner) -> dict[str, Any]:
                 return (table, rej, intake), counts
 
             table, rej, intake = runner.step(
-                f"harmonise:{source['id']}", params, inputs, deps, run_table
+                f"harmonise:{source['id']}:{source['measure']}", params, inputs, deps, run_table
             )
         tables.append(table)
         rejects.append(rej)
@@ -407,22 +408,52 @@ def _csv(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False, lineterminator="\n")
 
 
-def write_outputs(project: Project, result: RunResult, folder: Path) -> None:
-    """Write every output of a run into ``folder`` (the staging folder)."""
+def _bundle_files(
+    table: pd.DataFrame, folder: Path, prefix: str, formats: list[str], write_files: bool
+) -> list[dict[str, Any]]:
     from migdata.exchange import write
+
+    files: list[dict[str, Any]] = []
+    for measure, part in table.groupby("measure", sort=True):
+        for fmt in formats:
+            if fmt == "datapackage":
+                continue
+            name = f"{prefix}{measure}.{fmt}"
+            if write_files:
+                write(part, folder / name)
+            files.append({"file": f"bundle/{name}", "measure": measure, "rows": len(part)})
+    if "datapackage" in formats and len(table):
+        if write_files:
+            write(table, folder / "datapackage.json")
+        files.append({"file": "bundle/datapackage.json", "measure": "all", "rows": len(table)})
+    return files
+
+
+def write_outputs(
+    project: Project,
+    result: RunResult,
+    folder: Path,
+    produce: Callable[[str, list[str], Callable[[Path], object]], None],
+) -> None:
+    """Write every output of a run into ``folder`` (the staging folder).
+
+    ``produce(name, steps, write)`` writes the output ``name`` (a file or folder of
+    ``folder``) with ``write(path)``, or copies it from the previous output when the steps
+    it depends on were reused.
+    """
     from migdata.report import write_report
 
     data = result.data
     conf = project.config
     note = conf["project"]["note"]
-    files: list[dict[str, Any]] = []
-    bundle_dir = folder / "bundle"
-    bundle_dir.mkdir()
+    lang = conf["project"]["language"]
     if data.get("quality") is not None:
         import migdata
 
-        migdata.write_reports(
-            data["quality"], folder / "quality", language=conf["project"]["language"]
+        produce(
+            "quality",
+            ["quality"],
+            lambda path: migdata.write_reports(data["quality"], path, language=lang),
         )
     harmonised = data["harmonised"]
     if note and len(harmonised):
@@ -441,52 +472,53 @@ def write_outputs(project: Project, result: RunResult, folder: Path) -> None:
         _csv(data["rejected"], folder / "harmonised" / "rejected.csv")
         _csv(data["intake"], folder / "harmonised" / "intake.csv")
         prefix = conf["outputs"]["bundle_prefix"] or f"{conf['project']['country']}_"
-        for measure, part in harmonised.groupby("measure", sort=True):
-            for fmt in formats:
-                if fmt == "datapackage":
-                    continue
-                path = write(part, bundle_dir / f"{prefix}{measure}.{fmt}")
-                files.append({"file": f"bundle/{path.name}", "measure": measure, "rows": len(part)})
-        if "datapackage" in formats and len(harmonised):
-            path = write(harmonised, bundle_dir / "datapackage.json")
-            files.append(
-                {"file": "bundle/datapackage.json", "measure": "all", "rows": len(harmonised)}
-            )
+        deps = [r.name for r in result.steps if r.name.startswith(("harmonise:", "microdata:"))]
     else:
         bundle = data["bundle"]
-        table = harmonised
         prefix = conf["outputs"]["bundle_prefix"] or "regional_"
-        for measure, part in table.groupby("measure", sort=True):
-            for fmt in formats:
-                if fmt == "datapackage":
-                    continue
-                path = write(part, bundle_dir / f"{prefix}{measure}.{fmt}")
-                files.append({"file": f"bundle/{path.name}", "measure": measure, "rows": len(part)})
-        if "datapackage" in formats and len(table):
-            write(table, bundle_dir / "datapackage.json")
-            files.append({"file": "bundle/datapackage.json", "measure": "all", "rows": len(table)})
-        for name, frame in (
-            ("conflicts", bundle.conflicts),
-            ("revisions", bundle.revisions),
-            ("coverage", bundle.coverage),
-            ("rejected", bundle.rejected),
-        ):
-            _csv(frame, folder / "merge" / f"{name}.csv")
+        deps = ["merge"]
+
+        def merge_reports(path: Path) -> None:
+            for name, frame in (
+                ("conflicts", bundle.conflicts),
+                ("revisions", bundle.revisions),
+                ("coverage", bundle.coverage),
+                ("rejected", bundle.rejected),
+            ):
+                _csv(frame, path / f"{name}.csv")
+
+        produce("merge", ["merge"], merge_reports)
         _csv(data["submissions"], folder / "submissions.csv")
         import migdata
 
         rec = data["reconciliation"]
-        for name, frame in (
-            ("pairs.csv", migdata.pair_indicators(data["mirror"])),
-            ("factors.csv", rec.factors),
-            ("reconciled_flows.csv", rec.flows),
-            ("diagnostics.csv", rec.diagnostics),
-        ):
-            _csv(frame, folder / "mirror" / name)
+
+        def mirror_tables(path: Path) -> None:
+            for name, frame in (
+                ("pairs.csv", migdata.pair_indicators(data["mirror"])),
+                ("factors.csv", rec.factors),
+                ("reconciled_flows.csv", rec.flows),
+                ("diagnostics.csv", rec.diagnostics),
+            ):
+                _csv(frame, path / name)
+
+        produce("mirror", ["mirror", "reconcile"], mirror_tables)
         if conf["outputs"]["feedback"]:
             from migdata.project.feedback import write_feedback
 
-            write_feedback(data["checks"], folder / "feedback", conf["project"]["language"])
+            checks = [r.name for r in result.steps if r.name.startswith("check:")]
+
+            def feedback(path: Path) -> None:
+                write_feedback(data["checks"], path, lang)
+
+            produce("feedback", checks, feedback)
+    files = _bundle_files(harmonised, folder / "bundle", prefix, formats, write_files=False)
+
+    def bundle_files(path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        _bundle_files(harmonised, path, prefix, formats, write_files=True)
+
+    produce("bundle", deps, bundle_files)
     data["files"] = pd.DataFrame(files, columns=["file", "measure", "rows"])
     write_report(result, folder / "report.html")
     if note:

@@ -11,6 +11,7 @@ source types, measures, the facts of a source profile), in English otherwise.
 from __future__ import annotations
 
 import shutil
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,7 @@ def _section(name: str, values: dict[str, Any], lang: str) -> list[str]:
     for key, value in values.items():
         spec = cfg.SPEC[name][key]
         choices = f" ({' | '.join(spec.choices)})" if spec.choices else ""
-        lines.append(f"# {comment(spec, lang)}{choices}")
+        lines += [f"# {part}" for part in textwrap.wrap(f"{comment(spec, lang)}{choices}", 92)]
         lines.append(f"{key} = {_value(value)}")
     return [*lines, ""]
 

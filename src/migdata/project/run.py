@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import pickle
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -369,7 +370,8 @@ class Project:
         manifest = _manifest(self, runner)
         unchanged = (
             not force
-            and previous == json.loads(mf.dumps(manifest))
+            and {k: v for k, v in previous.items() if k != "outputs"}
+            == json.loads(mf.dumps(manifest))
             and all(r.status == "reused" for r in runner.records)
             and (out / "report.html").is_file()
         )
@@ -385,10 +387,34 @@ class Project:
         )
         if unchanged:
             result.written = False
+            result.manifest = previous
             say("  nothing changed since the last run: every step reused, output kept")
         else:
+            produced: dict[str, str] = {}
+            old_outputs = previous.get("outputs", {})
+
             with Staging(out) as staging:
-                flows.write_outputs(self, result, staging)
+
+                def produce(name: str, depends: list[str], write: Callable[[Path], object]) -> None:
+                    params = {
+                        "output": name,
+                        "outputs": self.config["outputs"],
+                        "project": self.config["project"],
+                    }
+                    key = mf.step_key(params, {}, {d: runner.keys.get(d, "") for d in depends})
+                    produced[name] = key
+                    old = out / name
+                    if not force and old_outputs.get(name) == key and old.exists():
+                        if old.is_dir():
+                            shutil.copytree(old, staging / name)
+                        else:
+                            shutil.copy2(old, staging / name)
+                    else:
+                        write(staging / name)
+
+                flows.write_outputs(self, result, staging, produce)
+                manifest["outputs"] = dict(sorted(produced.items()))
+                result.manifest = manifest
                 (staging / "manifest.json").write_text(mf.dumps(manifest), encoding="utf-8")
                 _write_log(staging, runner, time.perf_counter() - started)
         if unchanged:
