@@ -298,13 +298,13 @@ def secretariat(project: Project, runner: _Runner) -> dict[str, Any]:
         f"{n_ex - n_ok} not merged; {n_wb} questionnaire workbook(s)"
     )
     exchange = [c for c in checks if c.kind == "exchange"]
-    accepted = [project.root / c.file for c in exchange if c.ok]
     previous = conf["submissions"]["previous_bundle"]
 
     def run_merge() -> Any:
-        bundle = migdata.merge_submissions(
-            accepted, previous=(project.root / previous) if previous else None
-        )
+        from migdata.exchange.merge import _merge_read
+
+        reads = [(c.file, *c.read) for c in exchange if c.ok]
+        bundle = _merge_read(reads, previous=(project.root / previous) if previous else None)
         rows_in = sum(c.rows for c in exchange if c.ok)
         return bundle, (rows_in, rows_in - len(bundle.rejected), len(bundle.rejected))
 

@@ -332,6 +332,7 @@ class SubmissionCheck:
     rows: int
     problems: pd.DataFrame  # file, row, column, value, message
     answers: Any = None
+    read: Any = None  # exchange file: (rows usable, rows rejected, validation report)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -387,20 +388,23 @@ def check_submission(root: Path, path: Path) -> SubmissionCheck:
             problems,
             answers,
         )
-    from migdata.exchange import validate
-    from migdata.exchange.registry import read_raw
+    from migdata.exchange.merge import _read_submission
 
-    member = ""
     try:
-        raw = read_raw(path)
-        area = next((c for c in ("REF_AREA", "ref_area") if c in raw.frame.columns), None)
-        if area is not None and len(raw.frame):
-            member = str(raw.frame[area].mode().iloc[0])
-        rows = len(raw.frame) + len(raw.rejected)
+        table, rejected, report = _read_submission(path)
     except (InputError, OSError, ValueError) as err:
         problems = pd.DataFrame([[rel, None, None, None, str(err)]], columns=problem_columns)
         return SubmissionCheck(rel, "exchange", _member_from_path(rel), "", 0, problems)
-    report = validate(path)
+    # Files in different sub-folders may share a name: label rows with the path in the project.
+    if len(table):
+        table = table.assign(_file=rel)
+    if len(rejected):
+        rejected = rejected.assign(file=rel)
+    member = ""
+    if len(table):
+        member = str(table["ref_area"].astype(str).mode().iloc[0])
+    else:
+        member = _member_from_raw(path) or _member_from_path(rel)
     f = report.frame
     problems = pd.DataFrame(
         {
@@ -412,7 +416,29 @@ def check_submission(root: Path, path: Path) -> SubmissionCheck:
         },
         columns=problem_columns,
     )
-    return SubmissionCheck(rel, "exchange", member or _member_from_path(rel), "", rows, problems)
+    return SubmissionCheck(
+        rel,
+        "exchange",
+        member,
+        "",
+        len(table) + len(rejected),
+        problems,
+        read=(table, rejected, report),
+    )
+
+
+def _member_from_raw(path: Path) -> str:
+    """The most frequent REF_AREA of a file that could not be used (for its feedback)."""
+    from migdata.exchange.registry import read_raw
+
+    try:
+        raw = read_raw(path)
+    except (InputError, OSError, ValueError):
+        return ""
+    area = next((c for c in ("REF_AREA", "ref_area") if c in raw.frame.columns), None)
+    if area is None or not len(raw.frame):
+        return ""
+    return str(raw.frame[area].mode().iloc[0])
 
 
 def mirror_from_bundle(table: pd.DataFrame, years: list[int]) -> Any:
