@@ -28,6 +28,12 @@ __all__ = ["office", "secretariat", "write_outputs"]
 
 PROBLEM_COLUMNS = ["file", "member", "row", "column", "value", "message"]
 
+# Further outputs of a run (e.g. metadata documents): each writer is called with the project,
+# the run's result, the staging folder and ``produce`` (see :func:`write_outputs`) before the
+# report is written. Settings for them belong in the ``[outputs]`` section of migdata.toml
+# (add their keys to ``config.SPEC["outputs"]``).
+OUTPUT_WRITERS: list[Callable[..., None]] = []
+
 
 def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
     if not folder.is_dir():
@@ -120,7 +126,12 @@ def office(project: Project, runner: _Runner) -> dict[str, Any]:
     conf = project.config
     target = conf["project"]["target"]
     workbooks = _files(project.questionnaire_dir, (".xlsx", ".csv"))
-    answers = _read_workbooks(project, runner, workbooks)
+    read = _read_workbooks(project, runner, workbooks)
+    answered = [bool(a.table["status"].eq("answered").any()) for a in read]
+    answers = [a for a, ok in zip(read, answered, strict=True) if ok]
+    for ok, path in zip(answered, workbooks, strict=True):
+        if not ok:
+            runner.say(f"  {path.relative_to(project.root).as_posix()}: no answer yet, skipped")
     q_steps = [f"questionnaire:{p.relative_to(project.root).as_posix()}" for p in workbooks]
     quality = _quality(runner, answers, q_steps)
     profiles = [p for a in answers for p in a.profiles()]
@@ -279,6 +290,13 @@ def secretariat(project: Project, runner: _Runner) -> dict[str, Any]:
     conf = project.config
     folder = project.submissions_dir
     paths = _files(folder, (".csv", ".parquet", ".xlsx"))
+    if not paths:
+        raise InputError(
+            "no submission here yet: put the members' exchange files (.csv SDMX-CSV, .parquet, "
+            ".xlsx) and returned questionnaires in this folder (sub-folders allowed), then run "
+            "again",
+            file=str(folder),
+        )
     checks: list[st.SubmissionCheck] = []
     for i, path in enumerate(paths, 1):
         rel = path.relative_to(project.root).as_posix()
@@ -519,6 +537,8 @@ def write_outputs(
         _bundle_files(harmonised, path, prefix, formats, write_files=True)
 
     produce("bundle", deps, bundle_files)
+    for writer in OUTPUT_WRITERS:
+        writer(project, result, folder, produce)
     data["files"] = pd.DataFrame(files, columns=["file", "measure", "rows"])
     write_report(result, folder / "report.html")
     if note:
