@@ -207,3 +207,54 @@ def test_empty_submissions_folder_is_a_clear_message(tmp_path: Path,
     assert main(["run", str(root)]) == 2
     assert "no submission here yet" in capsys.readouterr().err
     assert list((root / "output").iterdir()) == []
+
+
+REGISTER = """\
+[project]
+role = "office"
+country = "RWA"
+
+[[sources]]
+id = "RWA-REG"
+type = "population_register"
+files = "data/events.csv"
+profile = {{ threshold_months = 12, threshold_basis = "registration_rule" }}
+
+[sources.microdata]
+rule = "registers"
+person_column = "personne"
+counterpart_column = "nationalite"
+{extra}obs_end = "2016-01-01"
+"""
+
+
+def test_register_events_rule(tmp_path: Path) -> None:
+    """Register events classified by migdata.register_flows with the configured columns give
+    the same flows as the library call; a misspelt argument is named with a suggestion."""
+    root = tmp_path / "reg"
+    (root / "questionnaire").mkdir(parents=True)
+    (root / "data").mkdir()
+    events = pd.DataFrame(
+        {
+            "personne": ["a", "a", "a", "b", "c"],
+            "event": ["registration", "deregistration", "registration", "sortie", "entrée"],
+            "date": ["2010-01-01", "2012-01-01", "2012-03-01", "2013-01-01", "2015-06-01"],
+            "nationalite": ["KEN", "KEN", "KEN", "UGA", "COD"],
+        }
+    )
+    events.to_csv(root / "data" / "events.csv", index=False)
+    (root / "migdata.toml").write_text(REGISTER.format(extra=""), encoding="utf-8")
+    result = migdata.Project.load(root).run(progress=False)
+    profile = migdata.SourceProfile(
+        source_id="RWA-REG", country="RWA", source_type="population_register",
+        measures=["IMM", "EMI"], threshold_months=12, threshold_basis="registration_rule",
+    )
+    direct = migdata.register_flows(events, profile, "UN1998", person_column="personne",
+                                    counterpart_column="nationalite", obs_end="2016-01-01")
+    got = result.data["harmonised"]
+    assert sorted(got["obs_value"].tolist()) == sorted(direct.table["obs_value"].tolist())
+    assert migdata.validate_exchange(root / "output" / "bundle" / "RWA_IMM.csv").ok
+    (root / "migdata.toml").write_text(REGISTER.format(extra='date_colum = "date"\n'),
+                                       encoding="utf-8")
+    with pytest.raises(migdata.ConfigurationError, match="did you mean 'date_column'"):
+        migdata.Project.load(root)

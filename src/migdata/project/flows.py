@@ -150,13 +150,17 @@ def office(project: Project, runner: _Runner) -> dict[str, Any]:
         if source.get("microdata"):
 
             def run_micro(source: dict[str, Any] = source, profile: Any = profile) -> Any:
-                table, rej, intake, cr = st.microdata_source(project.root, source, profile, target)
+                rule = source["microdata"]["rule"]
+                micro = st.microdata_source if rule == "12/16" else st.rule_source
+                table, rej, intake, cr = micro(project.root, source, profile, target)
                 counts = (intake["rows_in"], intake["rows_used"], intake["rows_rejected"])
                 return (table, rej, intake, cr), counts
 
-            table, rej, intake, crossings = runner.step(
+            table, rej, intake, classified = runner.step(
                 f"microdata:{source['id']}", params, inputs, deps, run_micro
             )
+            if source["microdata"]["rule"] == "12/16":
+                crossings = classified
         else:
 
             def run_table(source: dict[str, Any] = source, profile: Any = profile) -> Any:

@@ -278,6 +278,63 @@ def microdata_source(
     return table, rej, intake, crossings
 
 
+def rule_source(
+    root: Path, source: dict[str, Any], profile: Any, target: str
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any], Any]:
+    """Record-level files classified by the library function of a rule (``cards``:
+    :func:`migdata.classify_cards` then :func:`migdata.tabulate_cards`; ``registers``:
+    :func:`migdata.register_flows`), with the keyword arguments of ``[sources.microdata]``."""
+    from migdata.harmonised import HARMONISED_COLUMNS
+    from migdata.project.config import rule_functions
+
+    rule = source["microdata"]["rule"]
+    args = {k: v for k, v in source["microdata"].items() if k != "rule"}
+    frames = [
+        read_table(path, source["format"], source["sheet"], source["comment"])[0]
+        for path in source["_paths"]
+    ]
+    records = pd.concat(frames, ignore_index=True)
+    functions = rule_functions(rule)
+
+    def kwargs(fn: Any) -> dict[str, Any]:
+        names = set(inspect.signature(fn).parameters)
+        return {k: v for k, v in args.items() if k in names}
+
+    if rule == "cards":
+        classify, tabulate = functions
+        cards = classify(records, profile.country, target, **kwargs(classify))
+        table = tabulate(cards, profile, **kwargs(tabulate))
+        rejected, result = cards.rejected, cards
+    else:
+        (register,) = functions
+        result = register(records, profile, target, **kwargs(register))
+        table, rejected = result.table, result.rejected
+    years = source.get("years") or []
+    if years:
+        table = table[table["time_period"].astype(int).isin(years)]
+    table = table.reindex(columns=list(HARMONISED_COLUMNS))
+    files = ", ".join(p.relative_to(root).as_posix() for p in source["_paths"])
+    rej = pd.DataFrame(
+        {
+            "file": files,
+            "row": rejected["row"].to_numpy() if len(rejected) else [],
+            "line": pd.NA,
+            "reason": rejected["reason"].astype(str).to_numpy() if len(rejected) else [],
+        }
+    )
+    compliance = str(table["compliance"].iloc[0]) if len(table) else ""
+    intake = {
+        "source_id": source["id"],
+        "measure": ", ".join(sorted(table["measure"].unique())) if len(table) else "",
+        "files": files,
+        "rows_in": len(records),
+        "rows_used": len(records) - len(rej),
+        "rows_rejected": len(rej),
+        "compliance": compliance,
+    }
+    return table, rej, intake, result
+
+
 def compliance_rows(profiles: list[Any], target: str) -> pd.DataFrame:
     """Compliance of each source's IMM and EMI statistics with the target."""
     import migdata
