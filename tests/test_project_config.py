@@ -39,3 +39,24 @@ def test_step_key_and_dumps_do_not_depend_on_order(params: dict[str, object]) ->
     backwards = dict(reversed(list(params.items())))
     assert step_key(params, {}, {}) == step_key(backwards, {}, {})
     assert dumps(params) == dumps(backwards)
+
+
+def test_accuracy_classes_from_scores() -> None:
+    """The quality link for weights = "accuracy": score 0.75+ high, 0.50+ medium, else low."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from migdata.project.steps import accuracy_classes
+
+    scores = pd.DataFrame(
+        {
+            "country": ["KEN", "KEN", "UGA", "UGA", "UGA"],
+            "module": ["IMM", "EMI", "IMM", "EMI", "IMM"],
+            "dimension": ["accuracy", "accuracy", "accuracy", "accuracy", "relevance"],
+            "score": [0.8, 0.3, 0.6, None, 0.1],
+        }
+    )
+    got = accuracy_classes(SimpleNamespace(scores=scores)).set_index("country")
+    assert got.loc["KEN"].tolist() == ["high", "low"]
+    assert got.loc["UGA"].tolist() == ["medium", "unknown"]

@@ -364,8 +364,12 @@ def secretariat(project: Project, runner: _Runner) -> dict[str, Any]:
     deps = ["mirror"] + (["quality"] if quality is not None else [])
 
     def run_reconcile() -> Any:
+        table = mirror
+        if rec_conf["weights"] == "accuracy":
+            # The quality link: accuracy classes of each reporter from its questionnaire.
+            table = mirror.with_classes(st.accuracy_classes(quality))
         rec = migdata.reconcile(
-            mirror,
+            table,
             method=rec_conf["method"],
             reference=reference or None,
             weights=rec_conf["weights"],

@@ -519,6 +519,35 @@ def quality_ranking(quality: Any) -> pd.DataFrame:
     return imm[["country", "score"]].dropna().reset_index(drop=True)
 
 
+def accuracy_classes(quality: Any) -> pd.DataFrame:
+    """Accuracy class of each country's IMM and EMI statistics from its accuracy score
+    (0.75 and over: high, 0.50 and over: medium, below: low; no score: unknown)."""
+    columns = ["country", "accuracy_imm", "accuracy_emi"]
+    if quality is None:
+        return pd.DataFrame(columns=columns)
+    scores = quality.scores
+    acc = scores[scores["dimension"].eq("accuracy") & scores["module"].isin(["IMM", "EMI"])]
+    value = pd.to_numeric(acc["score"], errors="coerce")
+    label = pd.Series("unknown", index=acc.index)
+    label[value.ge(0.5)] = "medium"
+    label[value.ge(0.75)] = "high"
+    label[value.lt(0.5)] = "low"
+    wide = (
+        acc.assign(cls=label)
+        .pivot_table(index="country", columns="module", values="cls", aggfunc="first")
+        .reindex(columns=["IMM", "EMI"])
+        .fillna("unknown")
+    )
+    return pd.DataFrame(
+        {
+            "country": wide.index.astype(str),
+            "accuracy_imm": wide["IMM"].to_numpy(),
+            "accuracy_emi": wide["EMI"].to_numpy(),
+        },
+        columns=columns,
+    )
+
+
 def fallback_reference(mirror: Any) -> str:
     """The country reporting immigration on the most mirrored pairs (ties: alphabetical)."""
     both = mirror.both_sides()
