@@ -236,6 +236,7 @@ def test_cli_country_outside_the_group_is_a_warning(
                 "COMESA",
                 "--out",
                 str(out),
+                "--force",
             ]
         )
         == 0

@@ -80,6 +80,7 @@ from migdata.mirror import (
     undercount_index,
     year_summary,
 )
+from migdata.project import Project, RunResult, init_project
 from migdata.quality import (
     Dimension,
     QualityProfile,
@@ -134,9 +135,11 @@ __all__ = [
     "MigdataError",
     "MirrorTable",
     "ModelError",
+    "Project",
     "QualityProfile",
     "Reconciliation",
     "Resolution",
+    "RunResult",
     "SimsReport",
     "SourceProfile",
     "Target",
@@ -173,6 +176,7 @@ __all__ = [
     "index_impact",
     "index_intensity",
     "indicator_catalogue",
+    "init_project",
     "ipf",
     "members",
     "merge_submissions",

@@ -21,6 +21,7 @@ _COMMAND_MODULES = (
     "migdata.quality.cli",
     "migdata.exchange.cli",
     "migdata.metadata.cli",
+    "migdata.project.cli",
 )
 
 
