@@ -161,6 +161,13 @@ SPEC: dict[str, dict[str, Key]] = {
             "write output/feedback/<ISO3>.csv per member (secretariat)",
         ),
         "figures": Key("bool", True, None, False, "embed figures in the report"),
+        "documents": Key(
+            "list[str]",
+            [],
+            ("inventory", "sims", "glossary", "catalogue"),
+            False,
+            "metadata documents written to output/documents/ from the returned questionnaires",
+        ),
     },
 }
 

@@ -545,6 +545,20 @@ def write_outputs(
         _bundle_files(harmonised, path, prefix, formats, write_files=True)
 
     produce("bundle", deps, bundle_files)
+    documents = conf["outputs"].get("documents") or []
+    if documents and data.get("answers"):
+        from datetime import datetime
+
+        from migdata.metadata.documents import write_documents
+
+        def metadata_documents(path: Path) -> None:
+            # A fixed time stamp in the SDMX-ML message: identical inputs, identical files.
+            write_documents(
+                data["answers"], path, documents=documents, lang=lang,
+                prepared=datetime(2000, 1, 1), force=True,
+            )
+
+        produce("documents", ["quality"], metadata_documents)
     for writer in OUTPUT_WRITERS:
         writer(project, result, folder, produce)
     data["files"] = pd.DataFrame(files, columns=["file", "measure", "rows"])

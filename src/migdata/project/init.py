@@ -130,7 +130,8 @@ _OFFICE_SOURCES = """\
 
 _OUTPUTS_EXTRA = """\
 # Output folder: output/ (report.html, manifest.json, bundle/ and the tables of each step).
-# Later versions add outputs here (e.g. metadata documents); unknown keys are refused.
+# documents: metadata documents written from the returned questionnaires to output/documents/
+# ("inventory", "sims", "glossary", "catalogue"); unknown keys are refused.
 """
 
 
@@ -183,9 +184,15 @@ def render_config(role: str, country: str | None, lang: str, folder: str = "DIR"
             "bundle_prefix": "",
             "feedback": True,
             "figures": True,
+            "documents": [],
         }
         if role == "secretariat"
-        else {"bundle_formats": ["csv", "parquet"], "bundle_prefix": "", "figures": True},
+        else {
+            "bundle_formats": ["csv", "parquet"],
+            "bundle_prefix": "",
+            "figures": True,
+            "documents": [],
+        },
         lang,
     )
     if role == "office":
