@@ -554,8 +554,12 @@ def write_outputs(
         def metadata_documents(path: Path) -> None:
             # A fixed time stamp in the SDMX-ML message: identical inputs, identical files.
             write_documents(
-                data["answers"], path, documents=documents, lang=lang,
-                prepared=datetime(2000, 1, 1), force=True,
+                data["answers"],
+                path,
+                documents=documents,
+                lang=lang,
+                prepared=datetime(2000, 1, 1),
+                force=True,
             )
 
         produce("documents", ["quality"], metadata_documents)
