@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ import pandas as pd
 from migdata._resources import data_path
 from migdata.errors import ConfigurationError, InputError
 from migdata.harmonised import AGE_PATTERN, COUNTERPART_TYPES, HARMONISED_COLUMNS, TARGETS
+from migdata.sources import _engines
 from migdata.sources._crossings_kernel import (
     BLOCK,
     OUTCOMES,
@@ -418,6 +420,8 @@ def classify_crossings(
     chunk_rows: int = 250_000,
     ties: TieRule | str = TieRule.INPUT_ORDER,
     today: Any = None,
+    write: str | os.PathLike[str] | None = None,
+    partitions: int | None = None,
 ) -> Crossings:
     """Classify border crossings by the outcome-based rule (12 of the next 16 months).
 
@@ -455,7 +459,12 @@ def classify_crossings(
         ``arr``/``dep``, ``entry``/``exit`` and French, Portuguese and Arabic words are
         read case-insensitively and counted as cleaned) and optionally ``seq``, an integer
         that orders the crossings of one day (when given, it replaces the time of day).
-        Any other column is carried through. Rows may come in any order.
+        Any other column is carried through. Rows may come in any order. A Dask
+        DataFrame, or the path of a Parquet file or dataset folder (hive partitions such
+        as ``year=2015/`` become columns), runs on Dask (``pip install "migdata[dask]"``,
+        see :doc:`/guide/scale`): the data start and end are found once for all the data,
+        the rows are shuffled by a hash of the person id and each partition is classified
+        as here, with identical results.
     threshold_days, window_days
         V and W (defaults 365 and 487 days: 12 of 16 months).
     obs_end
@@ -483,17 +492,31 @@ def classify_crossings(
     today
         Date of the run; crossings after it are rejected as in the future (default: the
         current date).
+    write
+        Folder to write the result to as Parquet datasets, ``classified/`` and
+        ``rejected/`` (one file per partition, rows by input position within a file); the
+        result's tables are then read back lazily from them. Runs on Dask.
+    partitions
+        Number of partitions of the shuffle by person on Dask (default: as many as the
+        input has). Results do not depend on it.
 
     Returns
     -------
     Crossings
         ``.table`` (classified rows in input order with the output columns),
-        ``.rejected`` (rows with ``row`` and ``reason``), ``.summary()``.
+        ``.rejected`` (rows with ``row`` and ``reason``), ``.summary()``. On Dask a
+        :class:`~migdata.sources._crossings_dask.DaskCrossings`: the same counts, lazy
+        Dask DataFrames with a ``row`` column (the input position) in place of the index,
+        ``.inputs`` (rows of every input partition) and ``.to_pandas()``.
 
     Raises
     ------
     InputError
-        A required column is missing or ``initial_status`` holds an unreadable value.
+        A required column is missing or ``initial_status`` holds an unreadable value; on
+        a Parquet dataset, a file that cannot be read, lacks a required column or holds a
+        column with another type than the other files (ids as integers in one file and
+        text or floats in another, timestamps with and without a time zone): the message
+        names the file, or the partition.
     ConfigurationError
         Inconsistent parameters.
 
@@ -512,8 +535,44 @@ def classify_crossings(
     2        p2      100   failed      False
     3        p2        0  reached      False
     """
-    if not isinstance(movements, pd.DataFrame):
-        raise InputError(f"expected a pandas DataFrame of movements, got {type(movements)}")
+    options = {
+        "threshold_days": threshold_days,
+        "window_days": window_days,
+        "obs_end": obs_end,
+        "data_start": data_start,
+        "initial_status": initial_status,
+        "chunk_rows": chunk_rows,
+        "ties": ties,
+        "today": today,
+    }
+    if write is not None or partitions is not None or not isinstance(movements, pd.DataFrame):
+        if not (isinstance(movements, pd.DataFrame) or _engines.is_distributed(movements)):
+            raise InputError(
+                "expected a pandas or Dask DataFrame of movements, or the path of a Parquet "
+                f"file or dataset folder, got {type(movements).__name__}"
+            )
+        # Dask, a Parquet dataset or a written result: the engine is imported only here.
+        from migdata.sources import _crossings_dask
+
+        return _crossings_dask.classify(movements, write=write, partitions=partitions, **options)
+    return _classify_frame(movements, **options)
+
+
+def _classify_frame(
+    movements: pd.DataFrame,
+    *,
+    threshold_days: int,
+    window_days: int,
+    obs_end: Any,
+    data_start: Any,
+    initial_status: Any,
+    chunk_rows: int,
+    ties: TieRule | str,
+    today: Any,
+    rows: np.ndarray | None = None,
+) -> Crossings:
+    """:func:`classify_crossings` on one DataFrame; ``rows`` numbers the rows in reasons
+    and in ``rejected["row"]`` (default: their positions)."""
     _check_rule(threshold_days, window_days, chunk_rows)
     try:
         tie_rule = TieRule(ties)
@@ -521,44 +580,8 @@ def classify_crossings(
         raise ConfigurationError(f"ties: expected 'input_order' or 'reject', got {ties!r}") from exc
     prep = _prepare(movements, initial_status)
     n = len(movements)
-    kind = np.full(n, -1, dtype=np.int8)
-
-    def flag(mask: np.ndarray, name: str) -> None:
-        kind[(kind < 0) & mask] = _KINDS.index(name)
-
-    # Clean data pays a reduction per check; masks are built only for failing checks.
-    if n and int(prep.code.min()) < prep.code_lo:
-        flag(prep.code < prep.code_lo, "no_person")
-    if n and int(prep.arr.min()) < 0:
-        flag(prep.arr < 0, "bad_direction")
-    if prep.ok_time is not None:
-        flag(~prep.ok_time, "bad_time")
-    if prep.ok_seq is not None:
-        flag(~prep.ok_seq, "bad_seq")
-    # Bad times hold day 0, never flagged as after today or obs_end.
-    day_lo, day_hi = (int(prep.day.min()), int(prep.day.max())) if n else (0, 0)
-    today_day = _to_day(dt.date.today() if today is None else today, "today")
-    if day_hi > today_day:
-        flag(prep.day > today_day, "future")
-    start_day = _to_day(data_start, "data_start") if data_start is not None else None
-    end_day = _to_day(obs_end, "obs_end") if obs_end is not None else None
-    if start_day is not None and day_lo < start_day:
-        flag(prep.day < start_day, "before_start")
-    if end_day is not None and day_hi >= end_day:
-        flag(prep.day >= end_day, "after_end")
+    kind, start_day, end_day = _reject_kinds(prep, n, today, data_start, obs_end)
     all_valid = bool(n) and bool(kind.max() < 0)
-    valid = None if all_valid else kind < 0
-    if all_valid or (valid is not None and valid.any()):
-        days_valid = prep.day if valid is None else prep.day[valid]
-        if start_day is None:
-            start_day = int(days_valid.min())
-        if end_day is None:
-            end_day = int(days_valid.max()) + 1
-    if start_day is not None and end_day is not None and start_day >= end_day:
-        raise ConfigurationError(
-            f"expected data_start before obs_end, got data_start={_day_to_date(start_day)} "
-            f"and obs_end={_day_to_date(end_day)}"
-        )
     params = RuleParams(
         threshold=int(threshold_days),
         window=int(window_days),
@@ -612,7 +635,54 @@ def classify_crossings(
         tie_rule,
         start_day,
         end_day,
+        rows,
     )
+
+
+def _reject_kinds(
+    prep: _Prepared, n: int, today: Any, data_start: Any, obs_end: Any
+) -> tuple[np.ndarray, int | None, int | None]:
+    """Reject kind of every row (-1 valid; duplicates and ties come later) and the data
+    start and end days (given, or from the valid rows)."""
+    kind = np.full(n, -1, dtype=np.int8)
+
+    def flag(mask: np.ndarray, name: str) -> None:
+        kind[(kind < 0) & mask] = _KINDS.index(name)
+
+    # Clean data pays a reduction per check; masks are built only for failing checks.
+    if n and int(prep.code.min()) < prep.code_lo:
+        flag(prep.code < prep.code_lo, "no_person")
+    if n and int(prep.arr.min()) < 0:
+        flag(prep.arr < 0, "bad_direction")
+    if prep.ok_time is not None:
+        flag(~prep.ok_time, "bad_time")
+    if prep.ok_seq is not None:
+        flag(~prep.ok_seq, "bad_seq")
+    # Bad times hold day 0, never flagged as after today or obs_end.
+    day_lo, day_hi = (int(prep.day.min()), int(prep.day.max())) if n else (0, 0)
+    today_day = _to_day(dt.date.today() if today is None else today, "today")
+    if day_hi > today_day:
+        flag(prep.day > today_day, "future")
+    start_day = _to_day(data_start, "data_start") if data_start is not None else None
+    end_day = _to_day(obs_end, "obs_end") if obs_end is not None else None
+    if start_day is not None and day_lo < start_day:
+        flag(prep.day < start_day, "before_start")
+    if end_day is not None and day_hi >= end_day:
+        flag(prep.day >= end_day, "after_end")
+    all_valid = bool(n) and bool(kind.max() < 0)
+    valid = None if all_valid else kind < 0
+    if all_valid or (valid is not None and valid.any()):
+        days_valid = prep.day if valid is None else prep.day[valid]
+        if start_day is None:
+            start_day = int(days_valid.min())
+        if end_day is None:
+            end_day = int(days_valid.max()) + 1
+    if start_day is not None and end_day is not None and start_day >= end_day:
+        raise ConfigurationError(
+            f"expected data_start before obs_end, got data_start={_day_to_date(start_day)} "
+            f"and obs_end={_day_to_date(end_day)}"
+        )
+    return kind, start_day, end_day
 
 
 def _dense_codes(code: np.ndarray, code_lo: int) -> tuple[np.ndarray, int]:
@@ -634,6 +704,7 @@ def _assemble(
     tie_rule: TieRule,
     start_day: int | None,
     end_day: int | None,
+    rows: np.ndarray | None = None,
 ) -> Crossings:
     n = len(movements)
     dup_of = None
@@ -667,7 +738,7 @@ def _assemble(
         tally = np.bincount(kind[~keep], minlength=len(_KINDS)).tolist()
         counts = dict(zip(_KINDS, tally, strict=True))
         where = np.flatnonzero(~keep)
-    rejected = _rejected_rows(movements, prep, kind, where, dup_of, start_day, end_day)
+    rejected = _rejected_rows(movements, prep, kind, where, dup_of, start_day, end_day, rows)
     ambiguous = 0 if tie_rule is TieRule.REJECT else int(tie_rows.size)
     return Crossings(
         table=table,
@@ -734,9 +805,10 @@ def _rejected_rows(
     dup_of: np.ndarray | None,
     start_day: int | None,
     end_day: int | None,
+    rows: np.ndarray | None = None,
 ) -> pd.DataFrame:
     rejected = movements.iloc[where].copy()
-    rejected["row"] = where
+    rejected["row"] = where if rows is None else rows[where]
     reasons: list[str] = []
     for pos in where:  # only rejected rows: reasons quote the offending value
         k = _KINDS[kind[pos]]
@@ -775,7 +847,7 @@ def _rejected_rows(
         elif k == "duplicate":
             reasons.append(
                 "duplicate crossing: same person, time and direction as row "
-                f"{-1 if dup_of is None else int(dup_of[pos])}, which was kept"
+                f"{-1 if dup_of is None else _row_number(int(dup_of[pos]), rows)}, which was kept"
             )
         else:
             reasons.append(
@@ -784,6 +856,10 @@ def _rejected_rows(
             )
     rejected["reason"] = pd.array(reasons, dtype="string")
     return rejected
+
+
+def _row_number(position: int, rows: np.ndarray | None) -> int:
+    return position if rows is None else int(rows[position])
 
 
 _AGE_RANGE = re.compile(r"^\s*(\d{1,3})\s*[-–]\s*(\d{1,3})\s*$")
@@ -816,7 +892,7 @@ def _sex_code(value: Any) -> str:
 
 
 def tabulate_crossings(
-    classified: Crossings | pd.DataFrame,
+    classified: Crossings | pd.DataFrame | Any,
     *,
     by: Sequence[str] = ("year", "citizenship", "sex", "age_group"),
 ) -> pd.DataFrame:
@@ -860,6 +936,10 @@ def tabulate_crossings(
     2  2016         UGA     IMM      0        1          P
     """
     table = classified.table if isinstance(classified, Crossings) else classified
+    if _engines.is_distributed(table):
+        from migdata.sources import _crossings_dask
+
+        return _crossings_dask.tabulate(table, by)
     needed = [c for c in ("time", "direction", "long_term") if c not in table.columns]
     if needed:
         raise InputError(
@@ -1017,6 +1097,8 @@ def crossing_flows_to_harmonised(
     """
     from migdata.countries import resolve  # lazy: the resolver loads its tables on use
 
+    if _engines.is_dask(flows):
+        flows = flows.compute()  # flows are small: cells, not crossings
     if "year" not in flows.columns:
         raise InputError("expected flows with a year column (tabulate by year)", column="year")
     if target not in TARGETS:
