@@ -422,6 +422,7 @@ def classify(
     chunk_rows: int,
     ties: TieRule | str,
     today: Any,
+    threads: int | None = None,
 ) -> DaskCrossings:
     """:func:`classify_crossings` on Dask (see its docstring)."""
     _engines.require_dask()
@@ -484,6 +485,8 @@ def classify(
         "chunk_rows": int(chunk_rows),
         "ties": ties,
         "today": today,
+        # The workers run partitions side by side: one thread each unless asked.
+        "threads": 1 if threads is None else int(threads),
     }
 
     # Pass 1: rows per partition and the global data start and end (valid rows only).

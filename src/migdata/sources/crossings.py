@@ -422,6 +422,7 @@ def classify_crossings(
     today: Any = None,
     write: str | os.PathLike[str] | None = None,
     partitions: int | None = None,
+    threads: int | None = None,
 ) -> Crossings:
     """Classify border crossings by the outcome-based rule (12 of the next 16 months).
 
@@ -499,6 +500,10 @@ def classify_crossings(
     partitions
         Number of partitions of the shuffle by person on Dask (default: as many as the
         input has). Results do not depend on it.
+    threads
+        Threads classifying buckets of persons side by side in memory (default: the
+        cores this process may use; 1 on Dask, whose workers already run side by side).
+        Results do not depend on it.
 
     Returns
     -------
@@ -544,6 +549,7 @@ def classify_crossings(
         "chunk_rows": chunk_rows,
         "ties": ties,
         "today": today,
+        "threads": threads,
     }
     if write is not None or partitions is not None or not isinstance(movements, pd.DataFrame):
         if not (isinstance(movements, pd.DataFrame) or _engines.is_distributed(movements)):
@@ -569,6 +575,7 @@ def _classify_frame(
     chunk_rows: int,
     ties: TieRule | str,
     today: Any,
+    threads: int | None = None,
     rows: np.ndarray | None = None,
 ) -> Crossings:
     """:func:`classify_crossings` on one DataFrame; ``rows`` numbers the rows in reasons
@@ -582,6 +589,7 @@ def _classify_frame(
     n = len(movements)
     kind, start_day, end_day = _reject_kinds(prep, n, today, data_start, obs_end)
     all_valid = bool(n) and bool(kind.max() < 0)
+    n_threads = _threads(threads)
     params = RuleParams(
         threshold=int(threshold_days),
         window=int(window_days),
@@ -602,6 +610,7 @@ def _classify_frame(
             params,
             int(chunk_rows),
             reject_ties,
+            n_threads,
         )
     else:
         word = np.zeros(n, dtype=word_dtype(params.window))
@@ -619,6 +628,7 @@ def _classify_frame(
                 params,
                 int(chunk_rows),
                 reject_ties,
+                n_threads,
             )
             word[positions] = word_valid
             ties_found.add(found, positions)
@@ -636,7 +646,20 @@ def _classify_frame(
         start_day,
         end_day,
         rows,
+        n_threads,
     )
+
+
+def _threads(threads: int | None) -> int:
+    """Threads for the kernel: the cores this process may use, unless given."""
+    if threads is None:
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # not on Linux
+            return max(1, os.cpu_count() or 1)
+    if int(threads) < 1:
+        raise ConfigurationError(f"threads: expected a positive number, got {threads}")
+    return int(threads)
 
 
 def _reject_kinds(
@@ -705,6 +728,7 @@ def _assemble(
     start_day: int | None,
     end_day: int | None,
     rows: np.ndarray | None = None,
+    threads: int = 1,
 ) -> Crossings:
     n = len(movements)
     dup_of = None
@@ -721,7 +745,7 @@ def _assemble(
         word, day = word[keep], prep.day[keep]
     else:
         day = prep.day
-    columns = _output_columns(word, day, params)
+    columns = _output_columns(word, day, params, threads)
     base = movements if keep is None else movements.iloc[np.flatnonzero(keep)]
     base = base.drop(columns=[c for c in _OUTPUT_COLUMNS if c in base.columns])
     # Series built without copying: pandas would otherwise copy every new column.
@@ -769,14 +793,17 @@ def _status_tables() -> tuple[np.ndarray, ...]:
     return tuple(tables)
 
 
-def _output_columns(word: np.ndarray, day: np.ndarray, params: RuleParams) -> dict[str, Any]:
+def _output_columns(
+    word: np.ndarray, day: np.ndarray, params: RuleParams, threads: int = 1
+) -> dict[str, Any]:
     """The output columns from the result words, built block by block into their arrays."""
     m = word.size
     days_observed = np.empty(m, dtype=np.int32)
     days_in = np.empty(m, dtype=np.int32)
     tables = _status_tables()
     outs = [np.empty(m, dtype=t.dtype) for t in tables]
-    for a in range(0, m, BLOCK):
+
+    def block(a: int) -> None:
         b = min(a + BLOCK, m)
         d = day[a:b]
         np.minimum(d + params.window, params.obs_end, out=days_observed[a:b])
@@ -786,6 +813,16 @@ def _output_columns(word: np.ndarray, day: np.ndarray, params: RuleParams) -> di
         low = (w & 0xFF).astype(np.intp)
         for table, out in zip(tables, outs, strict=True):
             np.take(table, low, out=out[a:b])
+
+    starts = range(0, m, BLOCK)
+    if threads > 1 and len(starts) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=threads) as pool:  # numpy releases the GIL
+            list(pool.map(block, starts))
+    else:
+        for a in starts:
+            block(a)
     outcome, *status = outs
     return {
         "days_observed": days_observed,
