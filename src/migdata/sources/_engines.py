@@ -40,3 +40,19 @@ def require_dask() -> None:
         raise DependencyError(
             f'the Dask engine needs dask and distributed: pip install "migdata[dask]" ({exc})'
         ) from exc
+
+
+def in_memory(table: Any) -> Any:
+    """A Dask DataFrame's rows as one pandas DataFrame (in partition order, index
+    renumbered); anything else unchanged, for the caller's own checks.
+
+    The microdata functions run on the whole table: a census of tens of millions of
+    person records fits a worker's memory in the narrow columns they read.
+    """
+    if not is_dask(table):
+        return table
+    require_dask()
+    import dask
+
+    with dask.config.set({"dataframe.convert-string": False}):
+        return table.compute().reset_index(drop=True)

@@ -17,7 +17,7 @@ import pandas as pd
 from migdata.countries import resolve
 from migdata.errors import ConfigurationError, InputError
 from migdata.harmonised import HARMONISED_COLUMNS
-from migdata.sources import _parse
+from migdata.sources import _engines, _parse
 from migdata.sources.compliance import compliance
 from migdata.sources.profile import SourceProfile
 
@@ -166,6 +166,7 @@ def census_stocks(
     >>> c.excluded["reason"].item()
     'excluded by the 6-month residence rule: present 2 months and not intending to stay'
     """
+    microdata = _engines.in_memory(microdata)  # a Dask DataFrame: its rows, in partition order
     if not isinstance(microdata, pd.DataFrame):
         raise InputError(f"expected a pandas DataFrame, got {type(microdata).__name__}")
     rule = rule_months if rule_months is not None else profile.threshold_months

@@ -16,7 +16,7 @@ import pandas as pd
 
 from migdata.errors import ConfigurationError, InputError
 from migdata.harmonised import HARMONISED_COLUMNS
-from migdata.sources import _parse
+from migdata.sources import _engines, _parse
 from migdata.sources.compliance import _CLASS_NEEDS_CORRECTION, compliance, target_facts
 from migdata.sources.duration import correct_duration
 from migdata.sources.profile import SourceProfile
@@ -152,6 +152,7 @@ def register_flows(
     ['duplicate of row 3 (same person, event and date)',
      "column 'person_id': expected a person identifier, got nothing"]
     """
+    events = _engines.in_memory(events)  # a Dask DataFrame: its rows, in partition order
     if not isinstance(events, pd.DataFrame):
         raise InputError(f"expected a pandas DataFrame of events, got {type(events).__name__}")
     if counterpart_type not in ("CITIZENSHIP", "PREV_RES", "NEXT_RES", "BIRTH"):
