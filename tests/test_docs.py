@@ -106,5 +106,6 @@ def test_cli_page_shows_the_real_help(built: Built) -> None:
         "exchange build",
         "exchange validate",
         "exchange merge",
+        "crossings classify",
     ):
         assert f"usage: migdata {command} [-h]" in text, command
