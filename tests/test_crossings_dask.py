@@ -136,6 +136,27 @@ def test_bad_rows_are_rejected_and_counted_like_pandas() -> None:
     assert "as row 10" in " ".join(result.rejected.compute()["reason"])
 
 
+def test_empty_partitions_of_a_dask_frame_are_counted() -> None:
+    """Input partitions left empty (by a filter) and more shuffled partitions than persons
+    change nothing: every partition is counted, none dropped."""
+    moves = movements(n_persons=3)
+    frame = to_dask(moves, 4)
+    frame = frame[frame["person_id"] != 99]  # type: ignore[index]
+    frame = frame.map_partitions(  # type: ignore[attr-defined]
+        lambda part, partition_info=None: (
+            part.iloc[:0] if partition_info and partition_info["number"] == 1 else part
+        ),
+        meta=moves.iloc[:0],
+    )
+    kept = frame.compute()  # type: ignore[attr-defined]
+    assert 0 < len(kept) < len(moves)
+    expected = classify_crossings(kept.reset_index(drop=True), today="2030-01-01")
+    result = classify_crossings(frame, partitions=8, today="2030-01-01")
+    assert result.inputs["rows"].tolist()[1] == 0
+    assert result.inputs["rows"].sum() == len(kept)
+    pd.testing.assert_frame_equal(result.summary(), expected.summary())
+
+
 def test_parquet_dataset_written_and_read_back_lazily(tmp_path: Path) -> None:
     """A hive-partitioned Parquet dataset in, a partitioned dataset out, read back lazily;
     tabulation and harmonised flows on Dask equal pandas."""
