@@ -134,6 +134,10 @@ def test_bad_rows_are_rejected_and_counted_like_pandas() -> None:
     counts = result.summary().set_index("item")["count"]
     assert counts["rows in"] == len(moves) == counts["rows classified"] + counts["rows rejected"]
     assert "as row 10" in " ".join(result.rejected.compute()["reason"])
+    by = ("year", "citizenship")  # on the lazy (unwritten) result
+    pd.testing.assert_frame_equal(
+        tabulate_crossings(result, by=by), tabulate_crossings(expected, by=by)
+    )
 
 
 def test_empty_partitions_of_a_dask_frame_are_counted() -> None:
@@ -192,6 +196,8 @@ def test_pandas_input_written_with_write(tmp_path: Path) -> None:
     result = classify_crossings(moves, write=tmp_path / "out", today="2030-01-01")
     assert_same(result, classify_crossings(moves, today="2030-01-01"))
     assert list((tmp_path / "out" / "classified").glob("*.parquet"))
+    with pytest.raises(ConfigurationError, match="new or empty folder"):
+        classify_crossings(moves, write=tmp_path / "out")
 
 
 def write_files(folder: Path, frames: list[pd.DataFrame]) -> list[Path]:

@@ -441,6 +441,11 @@ def classify(
         )
     if partitions is not None and int(partitions) < 1:
         raise ConfigurationError(f"partitions: expected a positive number, got {partitions}")
+    if write is not None and Path(write).exists() and any(Path(write).iterdir()):
+        # Files of an earlier run would be read back with the new ones.
+        raise ConfigurationError(
+            f"write: expected a new or empty folder, got {str(write)!r}, which holds files"
+        )
     today = dt.date.today() if today is None else today
     _to_day(today, "today")
     sources: list[str] | None = None
