@@ -612,6 +612,9 @@ def tabulate(table: Any, by: Sequence[str]) -> pd.DataFrame:
     import dask
 
     frame = read_table(table)
+    # Only the columns the cells need are read from the Parquet files.
+    needed = ["time", "direction", "long_term", *by]
+    frame = frame[[c for c in frame.columns if c in needed]]
     partials = dask.compute(
         *[dask.delayed(tabulate_crossings)(p, by=tuple(by)) for p in frame.to_delayed()]
     )
