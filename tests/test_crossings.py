@@ -307,6 +307,30 @@ def test_internal_fallbacks_equal_reference(case: dict) -> None:
     pd.testing.assert_frame_equal(as_plain(result.table), as_plain_reference(expected))
 
 
+@settings(max_examples=60, deadline=None)
+@given(histories(with_seq=True), st.sampled_from([1, 2, 3]), st.sampled_from([1, 2, 3]))
+def test_buckets_of_persons_on_threads_equal_reference(
+    case: dict, bucket_rows: int, threads: int
+) -> None:
+    """Classifying buckets of persons (by code range) on several threads, as large inputs
+    are, gives the reference result, duplicates and ties included."""
+    with mock.patch.object(kernel, "BUCKET_ROWS", bucket_rows):
+        result = run(case, threads=threads)
+    expected = reference(
+        case["moves"],
+        case["obs_end"],
+        case["data_start"],
+        "card_status" if case["use_init"] else None,
+    )
+    pd.testing.assert_frame_equal(as_plain(result.table), as_plain_reference(expected))
+    doubled = pd.concat([case["moves"]] * 2, ignore_index=True)  # every row twice
+    with mock.patch.object(kernel, "BUCKET_ROWS", bucket_rows):
+        twice = run({**case, "moves": doubled}, threads=threads)
+    once = run({**case, "moves": doubled})
+    pd.testing.assert_frame_equal(twice.table, once.table)
+    pd.testing.assert_frame_equal(twice.rejected, once.rejected)
+
+
 def test_frequent_travellers_equal_reference() -> None:
     """Dozens of crossings inside one window (beyond the stepping limit) are summed right."""
     rng = np.random.default_rng(11)

@@ -112,5 +112,6 @@ def test_cli_page_shows_the_real_help(built: Built) -> None:
         "metadata sims",
         "metadata glossary",
         "metadata catalogue",
+        "crossings classify",
     ):
         assert f"usage: migdata {command} [-h]" in text, command

@@ -22,6 +22,7 @@ _COMMAND_MODULES = (
     "migdata.exchange.cli",
     "migdata.metadata.cli",
     "migdata.project.cli",
+    "migdata.sources.cli_crossings",
 )
 
 

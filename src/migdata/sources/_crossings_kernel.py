@@ -83,6 +83,7 @@ def classify_rows(
     params: RuleParams,
     chunk_rows: int,
     reject_ties: bool,
+    threads: int = 1,
 ) -> tuple[np.ndarray, TieRows]:
     """Classify crossings (all valid) given as aligned columns; result words in row order.
 
@@ -95,10 +96,17 @@ def classify_rows(
 
     When (person, day, row) does not pack into one 64-bit key, the persons are split in
     two halves by code and each half is classified alone: rows only interact within a
-    person, so the result is the same.
+    person, so the result is the same. Past ``2 * BUCKET_ROWS`` rows the persons are
+    first split into buckets of about ``BUCKET_ROWS`` rows by code range, classified by
+    ``threads`` threads (see :func:`_classify_buckets`).
     """
     n = code.size
     max_code = int(code.max()) - code_lo
+    if n >= 2 * BUCKET_ROWS and max_code >= 1:
+        return _classify_buckets(
+            code, code_lo, max_code, day, arrival, tie_key, init, params, chunk_rows,
+            reject_ties, threads,
+        )  # fmt: skip
     if key_bits(n, max_code, int(day.max()) - int(day.min())) > KEY_BITS:
         if max_code == 0:
             raise ValueError(f"expected fewer crossings for one person, got {n}")
@@ -127,6 +135,83 @@ def classify_rows(
     ties = TieRows()
     for a, b in _person_slices(key, layout.shift_person, chunk_rows):
         _classify_slice(key[a:b], layout, tie_key, init, params, reject_ties, word, ties)
+    return word, ties
+
+
+# Rows per bucket of persons: one bucket's sort keys and columns stay in the processor's
+# cache, so the cost per row does not grow with the size of the input.
+BUCKET_ROWS = 1 << 20
+
+
+def _classify_buckets(
+    code: np.ndarray,
+    code_lo: int,
+    max_code: int,
+    day: np.ndarray,
+    arrival: np.ndarray,
+    tie_key: np.ndarray,
+    init: np.ndarray | None,
+    params: RuleParams,
+    chunk_rows: int,
+    reject_ties: bool,
+    threads: int,
+) -> tuple[np.ndarray, TieRows]:
+    """Classify by buckets of persons (ranges of codes), on ``threads`` threads.
+
+    A radix partition: one stable sort of the 16-bit bucket numbers (a counting sort in
+    numpy) lists each bucket's rows in input order; each bucket is gathered, sorted and
+    classified alone, and its words are scattered back in ascending row order. One sort
+    of the whole input would instead make every later gather a random read from memory.
+    numpy releases the GIL in the sorts, gathers and element-wise passes, so the threads
+    run on separate cores. Rows only interact within a person: the result is the same.
+    """
+    n = code.size
+    # Bucket = the top bits of the dense code: a shift, no division.
+    want = min(n // BUCKET_ROWS, 1 << 16)
+    shift = max(0, _bit_length(max_code) - max(1, (want - 1).bit_length()))
+    buckets = (max_code >> shift) + 1
+    bucket = np.empty(n, dtype=np.uint16)
+    for a in range(0, n, BLOCK):
+        b = min(a + BLOCK, n)
+        part = code[a:b] - code_lo
+        part >>= shift
+        bucket[a:b] = part
+    order = np.argsort(bucket, kind="stable")
+    bounds = np.zeros(buckets + 1, dtype=np.int64)
+    np.cumsum(np.bincount(bucket, minlength=buckets), out=bounds[1:])
+    del bucket
+    word = np.zeros(n, dtype=word_dtype(params.window))
+
+    def one(i: int) -> tuple[TieRows, np.ndarray] | None:
+        pos = order[bounds[i] : bounds[i + 1]]
+        if not pos.size:
+            return None
+        sub = code[pos]
+        w, found = classify_rows(
+            sub,
+            int(sub.min()),
+            day[pos],
+            arrival[pos],
+            tie_key[pos],
+            None if init is None else init[pos],
+            params,
+            chunk_rows,
+            reject_ties,
+        )
+        word[pos] = w  # buckets hold disjoint rows: no two threads write one element
+        return found, pos
+
+    if threads > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            results = list(pool.map(one, range(buckets)))
+    else:
+        results = [one(i) for i in range(buckets)]
+    ties = TieRows()
+    for result in results:
+        if result is not None:
+            ties.add(*result)
     return word, ties
 
 

@@ -18,7 +18,7 @@ from migdata._checks import check_frame, check_year, public
 from migdata.countries import resolve
 from migdata.errors import ConfigurationError, InputError
 from migdata.harmonised import HARMONISED_COLUMNS
-from migdata.sources import _parse
+from migdata.sources import _engines, _parse
 from migdata.sources.compliance import compliance
 from migdata.sources.profile import SourceProfile
 
@@ -168,6 +168,7 @@ def census_stocks(
     >>> c.excluded["reason"].item()
     'excluded by the 6-month residence rule: present 2 months and not intending to stay'
     """
+    microdata = _engines.in_memory(microdata)  # a Dask DataFrame: its rows, in partition order
     check_frame(microdata, "microdata")
     year = check_year(year)
     if not isinstance(microdata, pd.DataFrame):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from migdata._checks import check_date, check_frame, public
 from migdata._resources import data_path
 from migdata.errors import ConfigurationError, InputError
 from migdata.harmonised import AGE_PATTERN, COUNTERPART_TYPES, HARMONISED_COLUMNS, TARGETS
+from migdata.sources import _engines
 from migdata.sources._crossings_kernel import (
     BLOCK,
     OUTCOMES,
@@ -420,6 +422,9 @@ def classify_crossings(
     chunk_rows: int = 250_000,
     ties: TieRule | str = TieRule.INPUT_ORDER,
     today: Any = None,
+    write: str | os.PathLike[str] | None = None,
+    partitions: int | None = None,
+    threads: int | None = None,
 ) -> Crossings:
     """Classify border crossings by the outcome-based rule (12 of the next 16 months).
 
@@ -457,7 +462,12 @@ def classify_crossings(
         ``arr``/``dep``, ``entry``/``exit`` and French, Portuguese and Arabic words are
         read case-insensitively and counted as cleaned) and optionally ``seq``, an integer
         that orders the crossings of one day (when given, it replaces the time of day).
-        Any other column is carried through. Rows may come in any order.
+        Any other column is carried through. Rows may come in any order. A Dask
+        DataFrame, or the path of a Parquet file or dataset folder (hive partitions such
+        as ``year=2015/`` become columns), runs on Dask (``pip install "migdata[dask]"``,
+        see :doc:`/guide/scale`): the data start and end are found once for all the data,
+        the rows are shuffled by a hash of the person id and each partition is classified
+        as here, with identical results.
     threshold_days, window_days
         V and W (defaults 365 and 487 days: 12 of 16 months).
     obs_end
@@ -485,17 +495,35 @@ def classify_crossings(
     today
         Date of the run; crossings after it are rejected as in the future (default: the
         current date).
+    write
+        Folder to write the result to as Parquet datasets, ``classified/`` and
+        ``rejected/`` (one file per partition, rows by input position within a file); the
+        result's tables are then read back lazily from them. Runs on Dask.
+    partitions
+        Number of partitions of the shuffle by person on Dask (default: as many as the
+        input has). Results do not depend on it.
+    threads
+        Threads classifying buckets of persons side by side in memory (default: the
+        cores this process may use; 1 on Dask, whose workers already run side by side).
+        Results do not depend on it.
 
     Returns
     -------
     Crossings
         ``.table`` (classified rows in input order with the output columns),
-        ``.rejected`` (rows with ``row`` and ``reason``), ``.summary()``.
+        ``.rejected`` (rows with ``row`` and ``reason``), ``.summary()``. On Dask a
+        :class:`~migdata.sources._crossings_dask.DaskCrossings`: the same counts, lazy
+        Dask DataFrames with a ``row`` column (the input position) in place of the index,
+        ``.inputs`` (rows of every input partition) and ``.to_pandas()``.
 
     Raises
     ------
     InputError
-        A required column is missing or ``initial_status`` holds an unreadable value.
+        A required column is missing or ``initial_status`` holds an unreadable value; on
+        a Parquet dataset, a file that cannot be read, lacks a required column or holds a
+        column with another type than the other files (ids as integers in one file and
+        text or floats in another, timestamps with and without a time zone): the message
+        names the file, or the partition.
     ConfigurationError
         Inconsistent parameters.
 
@@ -514,11 +542,49 @@ def classify_crossings(
     2        p2      100   failed      False
     3        p2        0  reached      False
     """
-    check_frame(movements, "movements")
     check_date(obs_end, "obs_end")
     check_date(data_start, "data_start")
-    if not isinstance(movements, pd.DataFrame):
-        raise InputError(f"expected a pandas DataFrame of movements, got {type(movements)}")
+    options = {
+        "threshold_days": threshold_days,
+        "window_days": window_days,
+        "obs_end": obs_end,
+        "data_start": data_start,
+        "initial_status": initial_status,
+        "chunk_rows": chunk_rows,
+        "ties": ties,
+        "today": today,
+        "threads": threads,
+    }
+    if write is not None or partitions is not None or not isinstance(movements, pd.DataFrame):
+        if not (isinstance(movements, pd.DataFrame) or _engines.is_distributed(movements)):
+            raise InputError(
+                "expected a pandas or Dask DataFrame of movements, or the path of a Parquet "
+                f"file or dataset folder, got {type(movements).__name__}"
+            )
+        # Dask, a Parquet dataset or a written result: the engine is imported only here.
+        from migdata.sources import _crossings_dask
+
+        return _crossings_dask.classify(movements, write=write, partitions=partitions, **options)
+    return _classify_frame(movements, **options)
+
+
+def _classify_frame(
+    movements: pd.DataFrame,
+    *,
+    threshold_days: int,
+    window_days: int,
+    obs_end: Any,
+    data_start: Any,
+    initial_status: Any,
+    chunk_rows: int,
+    ties: TieRule | str,
+    today: Any,
+    threads: int | None = None,
+    rows: np.ndarray | None = None,
+) -> Crossings:
+    """:func:`classify_crossings` on one DataFrame; ``rows`` numbers the rows in reasons
+    and in ``rejected["row"]`` (default: their positions)."""
+    check_frame(movements, "movements")
     _check_rule(threshold_days, window_days, chunk_rows)
     try:
         tie_rule = TieRule(ties)
@@ -526,6 +592,86 @@ def classify_crossings(
         raise ConfigurationError(f"ties: expected 'input_order' or 'reject', got {ties!r}") from exc
     prep = _prepare(movements, initial_status)
     n = len(movements)
+    kind, start_day, end_day = _reject_kinds(prep, n, today, data_start, obs_end)
+    all_valid = bool(n) and bool(kind.max() < 0)
+    n_threads = _threads(threads)
+    params = RuleParams(
+        threshold=int(threshold_days),
+        window=int(window_days),
+        obs_end=end_day if end_day is not None else 0,
+        data_start=start_day if start_day is not None else 0,
+    )
+    reject_ties = tie_rule is TieRule.REJECT
+    if all_valid:
+        # Clean input: the valid rows are the input rows, no index array needed.
+        code, code_lo = _dense_codes(prep.code, prep.code_lo)
+        word, ties_found = classify_rows(
+            code,
+            code_lo,
+            prep.day,
+            prep.arr,
+            prep.tie_key,
+            prep.init,
+            params,
+            int(chunk_rows),
+            reject_ties,
+            n_threads,
+        )
+    else:
+        word = np.zeros(n, dtype=word_dtype(params.window))
+        ties_found = TieRows()
+        positions = np.flatnonzero(kind < 0)
+        if positions.size:
+            code, code_lo = _dense_codes(prep.code[positions], prep.code_lo)
+            word_valid, found = classify_rows(
+                code,
+                code_lo,
+                prep.day[positions],
+                prep.arr[positions],
+                prep.tie_key[positions],
+                None if prep.init is None else prep.init[positions],
+                params,
+                int(chunk_rows),
+                reject_ties,
+                n_threads,
+            )
+            word[positions] = word_valid
+            ties_found.add(found, positions)
+    dup_rows, dup_of, tie_rows = ties_found.arrays()
+    return _assemble(
+        movements,
+        prep,
+        kind,
+        word,
+        dup_rows,
+        dup_of,
+        tie_rows,
+        params,
+        tie_rule,
+        start_day,
+        end_day,
+        rows,
+        n_threads,
+    )
+
+
+def _threads(threads: int | None) -> int:
+    """Threads for the kernel: the cores this process may use, unless given."""
+    if threads is None:
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # not on Linux
+            return max(1, os.cpu_count() or 1)
+    if int(threads) < 1:
+        raise ConfigurationError(f"threads: expected a positive number, got {threads}")
+    return int(threads)
+
+
+def _reject_kinds(
+    prep: _Prepared, n: int, today: Any, data_start: Any, obs_end: Any
+) -> tuple[np.ndarray, int | None, int | None]:
+    """Reject kind of every row (-1 valid; duplicates and ties come later) and the data
+    start and end days (given, or from the valid rows)."""
     kind = np.full(n, -1, dtype=np.int8)
 
     def flag(mask: np.ndarray, name: str) -> None:
@@ -564,60 +710,7 @@ def classify_crossings(
             f"expected data_start before obs_end, got data_start={_day_to_date(start_day)} "
             f"and obs_end={_day_to_date(end_day)}"
         )
-    params = RuleParams(
-        threshold=int(threshold_days),
-        window=int(window_days),
-        obs_end=end_day if end_day is not None else 0,
-        data_start=start_day if start_day is not None else 0,
-    )
-    reject_ties = tie_rule is TieRule.REJECT
-    if all_valid:
-        # Clean input: the valid rows are the input rows, no index array needed.
-        code, code_lo = _dense_codes(prep.code, prep.code_lo)
-        word, ties_found = classify_rows(
-            code,
-            code_lo,
-            prep.day,
-            prep.arr,
-            prep.tie_key,
-            prep.init,
-            params,
-            int(chunk_rows),
-            reject_ties,
-        )
-    else:
-        word = np.zeros(n, dtype=word_dtype(params.window))
-        ties_found = TieRows()
-        positions = np.flatnonzero(kind < 0)
-        if positions.size:
-            code, code_lo = _dense_codes(prep.code[positions], prep.code_lo)
-            word_valid, found = classify_rows(
-                code,
-                code_lo,
-                prep.day[positions],
-                prep.arr[positions],
-                prep.tie_key[positions],
-                None if prep.init is None else prep.init[positions],
-                params,
-                int(chunk_rows),
-                reject_ties,
-            )
-            word[positions] = word_valid
-            ties_found.add(found, positions)
-    dup_rows, dup_of, tie_rows = ties_found.arrays()
-    return _assemble(
-        movements,
-        prep,
-        kind,
-        word,
-        dup_rows,
-        dup_of,
-        tie_rows,
-        params,
-        tie_rule,
-        start_day,
-        end_day,
-    )
+    return kind, start_day, end_day
 
 
 def _dense_codes(code: np.ndarray, code_lo: int) -> tuple[np.ndarray, int]:
@@ -639,6 +732,8 @@ def _assemble(
     tie_rule: TieRule,
     start_day: int | None,
     end_day: int | None,
+    rows: np.ndarray | None = None,
+    threads: int = 1,
 ) -> Crossings:
     n = len(movements)
     dup_of = None
@@ -655,7 +750,7 @@ def _assemble(
         word, day = word[keep], prep.day[keep]
     else:
         day = prep.day
-    columns = _output_columns(word, day, params)
+    columns = _output_columns(word, day, params, threads)
     base = movements if keep is None else movements.iloc[np.flatnonzero(keep)]
     base = base.drop(columns=[c for c in _OUTPUT_COLUMNS if c in base.columns])
     # Series built without copying: pandas would otherwise copy every new column.
@@ -672,7 +767,7 @@ def _assemble(
         tally = np.bincount(kind[~keep], minlength=len(_KINDS)).tolist()
         counts = dict(zip(_KINDS, tally, strict=True))
         where = np.flatnonzero(~keep)
-    rejected = _rejected_rows(movements, prep, kind, where, dup_of, start_day, end_day)
+    rejected = _rejected_rows(movements, prep, kind, where, dup_of, start_day, end_day, rows)
     ambiguous = 0 if tie_rule is TieRule.REJECT else int(tie_rows.size)
     return Crossings(
         table=table,
@@ -703,14 +798,17 @@ def _status_tables() -> tuple[np.ndarray, ...]:
     return tuple(tables)
 
 
-def _output_columns(word: np.ndarray, day: np.ndarray, params: RuleParams) -> dict[str, Any]:
+def _output_columns(
+    word: np.ndarray, day: np.ndarray, params: RuleParams, threads: int = 1
+) -> dict[str, Any]:
     """The output columns from the result words, built block by block into their arrays."""
     m = word.size
     days_observed = np.empty(m, dtype=np.int32)
     days_in = np.empty(m, dtype=np.int32)
     tables = _status_tables()
     outs = [np.empty(m, dtype=t.dtype) for t in tables]
-    for a in range(0, m, BLOCK):
+
+    def block(a: int) -> None:
         b = min(a + BLOCK, m)
         d = day[a:b]
         np.minimum(d + params.window, params.obs_end, out=days_observed[a:b])
@@ -720,6 +818,16 @@ def _output_columns(word: np.ndarray, day: np.ndarray, params: RuleParams) -> di
         low = (w & 0xFF).astype(np.intp)
         for table, out in zip(tables, outs, strict=True):
             np.take(table, low, out=out[a:b])
+
+    starts = range(0, m, BLOCK)
+    if threads > 1 and len(starts) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=threads) as pool:  # numpy releases the GIL
+            list(pool.map(block, starts))
+    else:
+        for a in starts:
+            block(a)
     outcome, *status = outs
     return {
         "days_observed": days_observed,
@@ -739,9 +847,10 @@ def _rejected_rows(
     dup_of: np.ndarray | None,
     start_day: int | None,
     end_day: int | None,
+    rows: np.ndarray | None = None,
 ) -> pd.DataFrame:
     rejected = movements.iloc[where].copy()
-    rejected["row"] = where
+    rejected["row"] = where if rows is None else rows[where]
     reasons: list[str] = []
     for pos in where:  # only rejected rows: reasons quote the offending value
         k = _KINDS[kind[pos]]
@@ -780,7 +889,7 @@ def _rejected_rows(
         elif k == "duplicate":
             reasons.append(
                 "duplicate crossing: same person, time and direction as row "
-                f"{-1 if dup_of is None else int(dup_of[pos])}, which was kept"
+                f"{-1 if dup_of is None else _row_number(int(dup_of[pos]), rows)}, which was kept"
             )
         else:
             reasons.append(
@@ -789,6 +898,10 @@ def _rejected_rows(
             )
     rejected["reason"] = pd.array(reasons, dtype="string")
     return rejected
+
+
+def _row_number(position: int, rows: np.ndarray | None) -> int:
+    return position if rows is None else int(rows[position])
 
 
 _AGE_RANGE = re.compile(r"^\s*(\d{1,3})\s*[-–]\s*(\d{1,3})\s*$")
@@ -822,7 +935,7 @@ def _sex_code(value: Any) -> str:
 
 @public
 def tabulate_crossings(
-    classified: Crossings | pd.DataFrame,
+    classified: Crossings | pd.DataFrame | Any,
     *,
     by: Sequence[str] = ("year", "citizenship", "sex", "age_group"),
 ) -> pd.DataFrame:
@@ -866,6 +979,10 @@ def tabulate_crossings(
     2  2016         UGA     IMM      0        1          P
     """
     table = classified.table if isinstance(classified, Crossings) else classified
+    if _engines.is_distributed(table):
+        from migdata.sources import _crossings_dask
+
+        return _crossings_dask.tabulate(table, by)
     needed = [c for c in ("time", "direction", "long_term") if c not in table.columns]
     if needed:
         raise InputError(
@@ -1023,6 +1140,8 @@ def crossing_flows_to_harmonised(
     """
     from migdata.countries import resolve  # lazy: the resolver loads its tables on use
 
+    if _engines.is_dask(flows):
+        flows = flows.compute()  # flows are small: cells, not crossings
     if "year" not in flows.columns:
         raise InputError("expected flows with a year column (tabulate by year)", column="year")
     if target not in TARGETS:

@@ -23,7 +23,7 @@ from migdata._checks import check_date, check_frame, check_number, public
 from migdata._resources import data_path
 from migdata.errors import InputError, ValidationError
 from migdata.harmonised import HARMONISED_COLUMNS, harmonised_schema
-from migdata.sources import _parse
+from migdata.sources import _engines, _parse
 from migdata.sources.profile import SourceProfile
 
 __all__ = ["Permits", "admission_categories", "first_permits", "valid_permits"]
@@ -335,6 +335,7 @@ def first_permits(
     ['valid less than 3 months: not a residence permit in these statistics',
      'renewal: the person held a permit until 2019-12-31']
     """
+    permits = _engines.in_memory(permits)  # a Dask DataFrame: its rows, in partition order
     check_frame(permits, "permits")
     check_number(gap_months, "gap_months", lo=0)
     usable, rejected, excluded, unmapped = _prepare(
@@ -463,6 +464,7 @@ def valid_permits(
     0              RWA                EDU   M_GE12        1.0
     1              UGA                FAM   M_GE12        1.0
     """
+    permits = _engines.in_memory(permits)  # a Dask DataFrame: its rows, in partition order
     check_frame(permits, "permits")
     check_date(on_date, "on_date")
     date = pd.Timestamp(on_date)

@@ -17,7 +17,7 @@ import pandas as pd
 from migdata._checks import check_date, check_frame, public
 from migdata.errors import ConfigurationError, InputError
 from migdata.harmonised import HARMONISED_COLUMNS
-from migdata.sources import _parse
+from migdata.sources import _engines, _parse
 from migdata.sources.compliance import _CLASS_NEEDS_CORRECTION, compliance, target_facts
 from migdata.sources.duration import correct_duration
 from migdata.sources.profile import SourceProfile
@@ -154,6 +154,7 @@ def register_flows(
     ['duplicate of row 3 (same person, event and date)',
      "column 'person_id': expected a person identifier, got nothing"]
     """
+    events = _engines.in_memory(events)  # a Dask DataFrame: its rows, in partition order
     check_frame(events, "events")
     check_date(obs_end, "obs_end")
     if not isinstance(events, pd.DataFrame):
