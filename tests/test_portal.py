@@ -544,3 +544,28 @@ def test_serve_without_a_project_is_a_message(tmp_path, capsys) -> None:
     assert "PROJECT_DIR" in capsys.readouterr().err
     assert main(["serve", str(tmp_path / "nope")]) == 2
     assert "no project folder" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_demo_project_shows_every_state_and_runs(tmp_path) -> None:
+    """The demo: seven offices, one missing, one rejected then corrected; the run reconciles."""
+    from migdata.portal import demo
+
+    app = make_app(tmp_path / "demo")
+    accounts = demo.seed(app.state.portal)
+    assert len(accounts) == 8 and {a[2] for a in accounts} >= {"KEN", "EGY", "MWI"}
+    subs = rows(app, db.submissions)
+    assert {s.country for s in subs} == {"KEN", "UGA", "RWA", "COD", "ZMB", "EGY"}
+    assert [s.status for s in subs if s.country == "COD"] == ["rejected", "valid"]
+    assert demo.seed(app.state.portal) == accounts and len(rows(app, db.submissions)) == 7
+    c = client(app)
+    login(c, "secretariat")  # the test's account of that name was there before the demo's
+    status = c.get("/status").text
+    mwi = status[status.index("<td>MWI</td>"):].split("</tr>")[0]
+    assert mwi.count("st-missing") == 8
+    page = c.post("/run", data={"csrf_token": csrf_of(status)})
+    page = _wait(c, page.url.path)
+    assert "st-done" in page and "heatmap.png" in page
+    assert "reconciliation not possible" not in page, page
+    factors = app.state.portal.project.output_dir / "factors.csv"
+    assert len(factors.read_text().splitlines()) > 6

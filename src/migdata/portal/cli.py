@@ -16,14 +16,6 @@ from typing import Any
 
 from migdata.errors import InputError
 
-DEMO_ACCOUNTS = (
-    ("secretariat", "secretariat", None, "en"),
-    ("kenya", "office", "KEN", "en"),
-    ("rwanda", "office", "RWA", "fr"),
-    ("egypt", "office", "EGY", "ar"),
-    ("mozambique", "office", "MOZ", "pt"),
-)
-
 
 class _AnyWord(dict[str, Any]):
     """Sub-command table that lets argparse pass any first word to the action."""
@@ -179,23 +171,6 @@ def _users_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def demo_project(folder: Path) -> list[tuple[str, str, str | None, str]]:
-    """A demo secretariat project in ``folder`` with demo accounts; returns (name, password...)."""
-    from migdata.portal import auth
-    from migdata.portal.project_adapter import init_demo_project
-
-    info = init_demo_project(folder)
-    engine = _engine(str(info.root), None)
-    made = []
-    existing = {u.username for u in auth.list_users(engine)}
-    for name, role, country, lang in DEMO_ACCOUNTS:
-        password = f"{name}-demo-2026"
-        if name not in existing:
-            auth.add_user(engine, name, password, role=role, country=country, language=lang)
-        made.append((name, password, country, lang))
-    return made
-
-
 def _serve(args: argparse.Namespace) -> int:
     from migdata.portal._deps import require
 
@@ -205,13 +180,10 @@ def _serve(args: argparse.Namespace) -> int:
     from migdata.portal.app import PortalConfig, create_app
 
     if args.demo:
-        folder = Path(args.project or tempfile.mkdtemp(prefix="migdata-portal-demo-"))
-        accounts = demo_project(folder)
-        print(f"demo secretariat project: {folder}")
-        print("demo accounts (user name / password):")
-        for name, password, country, lang in accounts:
-            print(f"  {name:<12} {password:<24} {country or 'secretariat':<12} {lang}")
-        project = folder
+        project = Path(args.project or tempfile.mkdtemp(prefix="migdata-portal-demo-"))
+        from migdata.portal.project_adapter import init_demo_project
+
+        init_demo_project(project)
         insecure = True  # a demo is served on this machine over plain HTTP
     elif args.project is None:
         raise InputError("give the project folder: migdata serve PROJECT_DIR (or --demo)")
@@ -223,6 +195,13 @@ def _serve(args: argparse.Namespace) -> int:
             project_dir=project, database_url=args.database_url, secure_cookies=not insecure
         )
     )
+    if args.demo:
+        from migdata.portal.demo import seed
+
+        print(f"demo secretariat project: {project}")
+        print("demo accounts (user name, password, country, language):")
+        for name, password, country, lang in seed(app.state.portal):
+            print(f"  {name:<12} {password:<20} {country or 'secretariat':<12} {lang}")
     print(f"portal on http://{args.host}:{args.port}/ (Ctrl-C stops it)")
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=True,
                 forwarded_allow_ips="127.0.0.1")
