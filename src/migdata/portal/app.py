@@ -163,6 +163,9 @@ class Portal:
             autoescape=select_autoescape(["html"]),
         )
         self._run_lock = threading.Lock()
+        # Which accepted file a new one replaces is decided and written under this lock, so
+        # two uploads of one office at once cannot both stay current.
+        self._store_lock = threading.Lock()
         with self.engine.begin() as conn:  # a run cut short by a restart is not running
             conn.execute(
                 db.runs.update()
@@ -297,7 +300,7 @@ class Portal:
         shutil.move(str(tmp), str(target))
         uid = secrets.token_urlsafe(12)
         replaced: list[Any] = []
-        with self.engine.begin() as conn:
+        with self._store_lock, self.engine.begin() as conn:
             if outcome.status == "valid":
                 replaced = list(
                     conn.execute(
