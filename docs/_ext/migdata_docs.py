@@ -33,6 +33,7 @@ DOCUMENTED = (
     "migdata.quality",
     "migdata.mirror",
     "migdata.exchange",
+    "migdata.project",
 )
 
 # argparse wraps help text to the terminal width; fix it so the pages do not depend on the

@@ -61,6 +61,7 @@ from migdata.mirror import (
     undercount_index,
     year_summary,
 )
+from migdata.project import Project, RunResult, init_project
 from migdata.quality import (
     Dimension,
     QualityProfile,
@@ -113,9 +114,11 @@ __all__ = [
     "MigdataError",
     "MirrorTable",
     "ModelError",
+    "Project",
     "QualityProfile",
     "Reconciliation",
     "Resolution",
+    "RunResult",
     "SourceProfile",
     "Target",
     "ValidationError",
@@ -143,6 +146,7 @@ __all__ = [
     "groups",
     "harmonise",
     "heatmap",
+    "init_project",
     "ipf",
     "members",
     "merge_submissions",

@@ -20,6 +20,7 @@ _COMMAND_MODULES = (
     "migdata.questionnaire.cli",
     "migdata.quality.cli",
     "migdata.exchange.cli",
+    "migdata.project.cli",
     "migdata.portal.cli",
 )
 
