@@ -61,7 +61,9 @@ def broken_file(folder: Path, country: str, name: str = "data.csv") -> Path:
 
 
 def make_app(project: Path, **config: Any) -> Any:
-    """The portal's app over a fresh project folder, with the test accounts."""
+    """The portal's app over a fresh folder with the test accounts; ``init=True`` makes it a
+    secretariat project of the project layer (``migdata.init_project``), else the portal's
+    fallback runs it."""
     from argon2 import PasswordHasher
 
     from migdata.portal import auth
@@ -69,6 +71,8 @@ def make_app(project: Path, **config: Any) -> Any:
 
     # Argon2id still, with light parameters: the RFC 9106 defaults take ~1 s per hash here.
     auth.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    if config.pop("init", False):  # a secretariat project of the project layer
+        migdata.init_project(project, role="secretariat")
     project.mkdir(parents=True, exist_ok=True)
     config.setdefault("secret", b"k" * 32)
     app = create_app(PortalConfig(project_dir=project, **config))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 import time
@@ -430,13 +431,28 @@ def _wait(secretariat: TestClient, url: str) -> str:
     raise AssertionError("the run did not finish")
 
 
-def test_status_run_and_publish(app, kenya, uganda, secretariat, tmp_path) -> None:
-    """Status per member and dataflow; a background run writes the report and heatmap;
-    publishing makes the report and bundle downloadable by every member."""
+@pytest.fixture
+def project_app(tmp_path: Path):
+    return make_app(tmp_path / "project", init=True)
+
+
+def test_status_run_and_publish(project_app, tmp_path) -> None:
+    """Status per member and dataflow; a background run (migdata.Project) writes the report
+    and heatmap; publishing makes the report and bundle downloadable by every member."""
+    app = project_app
+    kenya, uganda, secretariat = client(app), client(app), client(app)
+    login(kenya, "kenya")
+    login(uganda, "uganda")
+    login(secretariat, "secretariat")
     upload(kenya, exchange_file(tmp_path / "k", "KEN"), comment="final figures")
     upload(uganda, broken_file(tmp_path / "u", "UGA"))
+    egypt = client(app)
+    login(egypt, "egypt")
+    upload(egypt, exchange_file(tmp_path / "e", "EGY"))
     status = secretariat.get("/status").text
-    assert status.count("st-valid") >= 2 and "st-rejected" in status and "st-missing" in status
+    assert status.count("st-valid") >= 4 and "st-rejected" in status and "st-missing" in status
+    upload(uganda, exchange_file(tmp_path / "u2", "UGA"))  # corrected: three members link up
+    status = secretariat.get("/status").text
     assert "final figures" in status
     r = secretariat.post("/run", data={"csrf_token": csrf_of(status)})
     assert r.url.path == "/runs/1"
@@ -444,21 +460,29 @@ def test_status_run_and_publish(app, kenya, uganda, secretariat, tmp_path) -> No
     assert "st-done" in page, page
     assert 'id="report-link"' in page and "heatmap.png" in page
     report = secretariat.get("/runs/1/files/report.html")
-    assert report.status_code == 200 and "Regional" in report.text
+    assert report.status_code == 200 and "regional" in report.text.lower()
     assert secretariat.get("/runs/1/files/heatmap.png").headers["content-type"] == "image/png"
     assert secretariat.get("/runs/1/files/../portal/secret.key").status_code == 404
     assert kenya.get("/published/1/report.html").status_code == 404  # not yet published
-    assert secretariat.get("/feedback/KEN.html").status_code == 200
+    feedback = sorted(p.name for p in (app.state.portal.project.output_dir / "feedback").iterdir())
+    assert "KEN.txt" in feedback
+    assert secretariat.get("/feedback/KEN.txt").status_code == 200
+    assert kenya.get("/feedback/KEN.txt").status_code == 200
+    assert kenya.get("/feedback/UGA.txt").status_code == 404
     r = secretariat.post("/runs/1/publish", data={"csrf_token": csrf_of(page)})
     assert r.url.path == "/published"
-    assert "bundle/data.csv" in kenya.get("/published").text
+    listing = kenya.get("/published").text
+    bundle = re.findall(r'href="/published/1/(bundle/[^"]+\.csv)"', listing)
+    assert bundle and "manifest.json" not in listing
     assert kenya.get("/published/1/report.html").status_code == 200
-    assert uganda.get("/published/1/bundle/data.csv").text.startswith("STRUCTURE")
+    assert uganda.get(f"/published/1/{bundle[0]}").text.startswith("STRUCTURE")
     assert kenya.get("/published/1/../../secret.key").status_code == 404
     audit = [(a.action, a.outcome) for a in rows(app, db.audit)]
     assert ("run", "started") in audit and ("run", "done") in audit and ("publish", "done") in audit
     manifest = json.loads((app.state.portal.project.output_dir / "manifest.json").read_text())
-    assert [i["path"].split("/")[:2] for i in manifest["inputs"]] == [["submissions", "KEN"]]
+    inputs = sorted(i["path"] for i in manifest["inputs"] if i["path"].startswith("submissions"))
+    assert [p.split("/")[1] for p in inputs] == ["EGY", "KEN", "UGA"]  # the rejected file: not
+    assert "engine" not in page or "migdata.Project" in page
 
 
 def test_audit_page_lists_who_did_what(app, kenya, secretariat, tmp_path) -> None:
@@ -551,7 +575,7 @@ def test_demo_project_shows_every_state_and_runs(tmp_path) -> None:
     """The demo: seven offices, one missing, one rejected then corrected; the run reconciles."""
     from migdata.portal import demo
 
-    app = make_app(tmp_path / "demo")
+    app = make_app(tmp_path / "demo", init=True)
     accounts = demo.seed(app.state.portal)
     assert len(accounts) == 8 and {a[2] for a in accounts} >= {"KEN", "EGY", "MWI"}
     subs = rows(app, db.submissions)
@@ -567,5 +591,24 @@ def test_demo_project_shows_every_state_and_runs(tmp_path) -> None:
     page = _wait(c, page.url.path)
     assert "st-done" in page and "heatmap.png" in page
     assert "reconciliation not possible" not in page, page
-    factors = app.state.portal.project.output_dir / "factors.csv"
+    factors = app.state.portal.project.output_dir / "mirror" / "factors.csv"
     assert len(factors.read_text().splitlines()) > 6
+
+
+def test_bare_folder_is_run_by_the_fallback(tmp_path) -> None:
+    """A folder without migdata.toml is served too; its run merges and reconciles (fallback)."""
+    app = make_app(tmp_path / "bare")
+    clients = {}
+    for name, country in (("kenya", "KEN"), ("uganda", "UGA"), ("egypt", "EGY")):
+        clients[name] = client(app)
+        login(clients[name], name)
+        upload(clients[name], exchange_file(tmp_path / name, country))
+    c = client(app)
+    login(c, "secretariat")
+    page = c.post("/run", data={"csrf_token": csrf_of(c.get("/status").text)})
+    page = _wait(c, page.url.path)
+    assert "st-done" in page and "fallback" in page and "heatmap.png" in page
+    output = app.state.portal.project.output_dir
+    assert {"report.html", "manifest.json", "heatmap.png", "factors.csv"} <= {
+        p.name for p in output.iterdir()}
+    assert (output / "feedback" / "KEN.html").is_file()

@@ -430,11 +430,14 @@ class Portal:
         dest = self.root / "portal" / "published" / str(run_id)
         shutil.rmtree(dest, ignore_errors=True)
         dest.mkdir(parents=True)
-        for name in ("report.html", "heatmap.png", "manifest.json"):
+        # The regional figures only: report, heatmap, bundle and reconciliation tables (not
+        # the manifest, which lists every member's input files).
+        for name in ("report.html", "heatmap.png", "factors.csv"):
             if (out / name).is_file():
                 shutil.copy2(out / name, dest / name)
-        if (out / "bundle").is_dir():
-            shutil.copytree(out / "bundle", dest / "bundle")
+        for folder in ("bundle", "mirror"):
+            if (out / folder).is_dir():
+                shutil.copytree(out / folder, dest / folder)
         with self.engine.begin() as conn:
             conn.execute(db.runs.update().where(db.runs.c.id == run_id).values(published=db.now()))
         self.audit(user.username, "publish", "done", detail=f"run {run_id}")

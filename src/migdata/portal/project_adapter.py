@@ -10,8 +10,10 @@ table, reconciliation) and writes the same output layout.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import html
+import io
 import json
 import shutil
 import time
@@ -79,14 +81,66 @@ def open_project(directory: Path | str) -> ProjectInfo:
 
 
 def init_demo_project(directory: Path) -> ProjectInfo:
-    """A secretariat project for ``migdata serve --demo`` (the project layer's when present)."""
+    """A secretariat project for ``migdata serve --demo``: the configuration of the demo's
+    bundled secretariat project when the project layer has one, else an empty project."""
     import migdata
 
-    init = getattr(migdata, "init_project", None)
-    if init is not None and not (directory / "migdata.toml").is_file():
-        init(directory, role="secretariat")
     directory.mkdir(parents=True, exist_ok=True)
+    config = directory / "migdata.toml"
+    if getattr(migdata, "Project", None) is not None and not config.is_file():
+        from migdata._resources import data_path
+
+        bundled = Path(data_path("demo", "projects")) / "secretariat" / "migdata.toml"
+        if bundled.is_file():
+            shutil.copyfile(bundled, config)
+        else:
+            migdata.init_project(directory, role="secretariat")
     return open_project(directory)
+
+
+class _Lines(io.TextIOBase):
+    """A text stream that hands every complete line to ``progress``."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.pending = ""
+
+    def write(self, text: str) -> int:
+        self.pending += text
+        *lines, self.pending = self.pending.split("\n")
+        for line in lines:
+            if line.strip():
+                self.progress(line.rstrip())
+        return len(text)
+
+
+def _problem_lines(problems: Any) -> list[str]:
+    """The run's problems as short sentences (a DataFrame of the project layer, or a list)."""
+    if hasattr(problems, "to_dict"):
+        out = []
+        for rec in problems.head(200).to_dict("records"):
+            where = " ".join(
+                f"{k} {rec[k]}" for k in ("member", "file", "row", "column")
+                if rec.get(k) is not None and rec.get(k) == rec.get(k) and rec.get(k) != ""
+            )
+            out.append(f"{where}: {rec.get('message', '')}")
+        if len(problems) > 200:
+            out.append(f"... and {len(problems) - 200:,} more (see the report)")
+        return out
+    return [str(p) for p in problems or []]
+
+
+def _grades(profile: Any) -> list[dict[str, Any]]:
+    """One row per member: the pooled (ALL modules) scores and grades of the profile."""
+    if profile is None or not getattr(profile, "countries", None):
+        return []
+    wide = profile.to_frame()
+    rows = wide[wide["module"].eq("ALL")] if len(wide) else wide
+    return [
+        {k: (None if v != v else (round(v, 3) if isinstance(v, float) else v))
+         for k, v in rec.items()}  # NaN -> None
+        for rec in rows.to_dict("records")
+    ]
 
 
 def run_project(
@@ -95,23 +149,45 @@ def run_project(
     """Run the project: the project layer's ``Project.run`` when present, else the fallback."""
     project_class = _project_class()
     if info.has_project_layer and project_class is not None:
-        progress("project run (migdata.Project)")
-        result = project_class.load(info.root).run(force=False, progress=progress)
-        report = getattr(result, "report_path", None)
+        progress("migdata run (migdata.Project)")
+        lines = _Lines(progress)
+        # The project layer prints one line per step; the portal runs one project at a time.
+        with contextlib.redirect_stdout(lines):
+            result = project_class.load(info.root).run(force=False, progress=None)
+        out = Path(result.output_dir)
+        data = getattr(result, "data", {}) or {}
+        heatmap = None
+        mirror = data.get("mirror")
+        if mirror is not None:
+            heatmap = _heatmap(mirror, out / "heatmap.png")
         steps = [
-            {"step": str(getattr(s, "name", s)), "detail": str(s)}
+            {"step": str(getattr(s, "name", s)), "detail": str(getattr(s, "status", ""))}
             for s in getattr(result, "steps", [])
         ]
-        heat = next(iter(sorted(Path(result.output_dir).glob("*heatmap*.png"))), None)
+        report = getattr(result, "report_path", None)
         return RunOutcome(
             engine="migdata.Project",
-            output_dir=Path(result.output_dir),
-            report_path=None if report is None else Path(report),
-            problems=[str(p) for p in getattr(result, "problems", [])],
+            output_dir=out,
+            report_path=None if report is None or not Path(report).is_file() else Path(report),
+            problems=_problem_lines(getattr(result, "problems", [])),
             steps=steps,
-            heatmap=None if heat is None else heat.name,
+            grades=_grades(data.get("quality")),
+            heatmap=heatmap,
         )
     return fallback_merge_and_reconcile(info, exchange_files, workbooks, progress)
+
+
+def _heatmap(mirror: Any, path: Path) -> str | None:
+    """The CC1 heatmap of the latest year as ``path``; None when it cannot be drawn."""
+    import migdata
+
+    years = sorted(int(y) for y in mirror.data["year"].dropna().unique())
+    try:
+        fig = migdata.cc1_heatmap(mirror, year=years[-1] if years else None)
+    except migdata.MigdataError:  # no pair reported on both sides
+        return None
+    _figure_png(fig, path)
+    return path.name
 
 
 def _sha256(path: Path) -> str:
@@ -162,12 +238,7 @@ def fallback_merge_and_reconcile(
     grades: list[dict[str, Any]] = []
     if workbooks:
         profile = migdata.score([migdata.read_answers(p) for p in workbooks])
-        wide = profile.to_frame()
-        all_rows = wide[wide["module"].eq("ALL")] if len(wide) else wide
-        for rec in all_rows.to_dict("records"):
-            grades.append(
-                {k: (None if v != v else v) for k, v in rec.items()}  # NaN -> None
-            )
+        grades = _grades(profile)
         steps.append({"step": "quality", "detail": f"{len(profile.countries)} member(s) scored"})
 
     progress("mirror table and reconciliation")
@@ -180,13 +251,9 @@ def fallback_merge_and_reconcile(
         emi = total[total["measure"].eq("EMI")]
         if len(imm) and len(emi):
             mirror = migdata.MirrorTable.from_harmonised(imm, emi)
-            years = sorted(int(y) for y in mirror.data["year"].dropna().unique())
-            try:
-                fig = migdata.cc1_heatmap(mirror, year=years[-1] if years else None)
-                _figure_png(fig, staging / "heatmap.png")
-                heatmap_name = "heatmap.png"
-            except migdata.MigdataError as err:  # no pair reported on both sides: no figure
-                problems.append(f"no heatmap: {err}")
+            heatmap_name = _heatmap(mirror, staging / "heatmap.png")
+            if heatmap_name is None:
+                problems.append("no heatmap: no pair reported on both sides")
             quality, reference = None, None
             if profile is not None:
                 s = profile.scores
