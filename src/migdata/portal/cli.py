@@ -198,7 +198,7 @@ def _serve(args: argparse.Namespace) -> int:
     if args.demo:
         from migdata.portal.demo import seed
 
-        print(f"demo secretariat project: {project}")
+        print(f"demo secretariat project: {project} (preparing the members' files...)")
         print("demo accounts (user name, password, country, language):")
         for name, password, country, lang in seed(app.state.portal):
             print(f"  {name:<12} {password:<20} {country or 'secretariat':<12} {lang}")

@@ -2,8 +2,8 @@
 
 The seven synthetic COMESA states of ``migdata demo`` each get an office account (in the
 state's questionnaire language) and, but one, an uploaded exchange file of the flows they
-report; one file carries an error, so the status page shows received, valid, rejected and
-missing at once.
+report and their returned questionnaire; one file carries an error, so the status page shows
+received, valid, rejected and missing at once, and a run gives quality grades per member.
 """
 
 from __future__ import annotations
@@ -54,8 +54,11 @@ def _member_table(flows: Any, country: str) -> Any:
     return pd.concat(parts, ignore_index=True)
 
 
-def seed(portal: Any) -> list[tuple[str, str, str | None, str]]:
-    """Create the demo accounts and upload the members' files (once); returns the accounts."""
+def seed(portal: Any, questionnaires: bool = True) -> list[tuple[str, str, str | None, str]]:
+    """Create the demo accounts and upload the members' files (once); returns the accounts.
+
+    ``questionnaires=False`` leaves out the returned workbooks (they take a few seconds each).
+    """
     import migdata
     from migdata.demo.synthetic import reported_flows
 
@@ -70,7 +73,10 @@ def seed(portal: Any) -> list[tuple[str, str, str | None, str]]:
         if conn.execute(sa.select(sa.func.count()).select_from(db.submissions)).scalar():
             return made
     users = {u.country: u for u in auth.list_users(portal.engine) if u.country}
+    import numpy as np
+
     flows = reported_flows()
+    rng = np.random.default_rng(3)
     with tempfile.TemporaryDirectory() as tmp:
         for country, user in sorted(users.items()):
             if country == MISSING:
@@ -89,4 +95,28 @@ def seed(portal: Any) -> list[tuple[str, str, str | None, str]]:
                                     "premier envoi")
             portal.store_upload(user, path, f"{country.lower()}-flows-2015-2019.csv",
                                 "exchange", "")
+            if questionnaires:
+                workbook = _questionnaire(Path(tmp), country, rng)
+                portal.store_upload(user, workbook, workbook.name, "questionnaire", "")
     return made
+
+
+def _questionnaire(folder: Path, code: str, rng: Any) -> Path:
+    """The demo office's returned questionnaire, answered as ``migdata demo`` answers it."""
+    from migdata.demo.generate import _PROFILE_KEYS, fill_questionnaire
+    from migdata.demo.synthetic import demo_spec
+    from migdata.questionnaire import write_template
+    from migdata.sources import SourceProfile
+
+    country = demo_spec().countries[code]
+    lang = country["language"]
+    profiles = [
+        SourceProfile.from_dict(
+            {"country": code, **{k: v for k, v in s.items() if k in _PROFILE_KEYS}}
+        )
+        for s in country["sources"]
+    ]
+    path = folder / f"{code}_{lang}.xlsx"
+    write_template(path, lang=lang, country=code, sources=profiles)
+    fill_questionnaire(path, country, lang, rng)
+    return path
