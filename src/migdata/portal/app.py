@@ -162,6 +162,7 @@ class Portal:
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(["html"]),
         )
+        self.templates.filters["when"] = _when
         self._run_lock = threading.Lock()
         # Which accepted file a new one replaces is decided and written under this lock, so
         # two uploads of one office at once cannot both stay current.
@@ -448,6 +449,23 @@ class Portal:
         return sorted(p.relative_to(base).as_posix() for p in base.rglob("*") if p.is_file())
 
 
+def _when(value: str | None) -> str:
+    """An ISO 8601 UTC time as ``2026-12-06 03:34 UTC`` (empty for None)."""
+    if not value:
+        return ""
+    return value[:16].replace("T", " ") + " UTC"
+
+
+def _dimension_label(key: str, language: str) -> str:
+    """The ESS dimension's name in ``language`` (the key itself for other columns)."""
+    from migdata.quality import Dimension
+
+    try:
+        return str(Dimension(key).label(language))
+    except ValueError:
+        return i18n.translate(key, language)
+
+
 def _inside(base: Path, relative: str) -> Path | None:
     """``base / relative`` when it stays inside ``base`` and is a file, else None."""
     if not relative or "\\" in relative or relative.startswith("/"):
@@ -720,8 +738,11 @@ def create_app(config: PortalConfig) -> Starlette:
         row = await run_in_threadpool(get_run, request.path_params["run_id"])
         if row is None:
             return portal.not_found(request, user)
+        lang = portal.language(request, user)
         return portal.render(
-            request, "run.html", {"run": row, "summary": json.loads(row.summary or "{}")},
+            request, "run.html",
+            {"run": row, "summary": json.loads(row.summary or "{}"),
+             "label": lambda key: _dimension_label(key, lang)},
             user=user, csrf=csrf,
         )
 

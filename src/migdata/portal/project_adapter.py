@@ -93,6 +93,7 @@ def init_demo_project(directory: Path) -> ProjectInfo:
         bundled = Path(data_path("demo", "projects")) / "secretariat" / "migdata.toml"
         if bundled.is_file():
             shutil.copyfile(bundled, config)
+            (directory / "submissions").mkdir(exist_ok=True)  # the folder it names
         else:
             migdata.init_project(directory, role="secretariat")
     return open_project(directory)
@@ -131,16 +132,26 @@ def _problem_lines(problems: Any) -> list[str]:
 
 
 def _grades(profile: Any) -> list[dict[str, Any]]:
-    """One row per member: the pooled (ALL modules) scores and grades of the profile."""
+    """One row per member: the grade of each ESS dimension (all modules pooled) and the
+    information coverage."""
+    from migdata.quality import Dimension
+
     if profile is None or not getattr(profile, "countries", None):
         return []
     wide = profile.to_frame()
     rows = wide[wide["module"].eq("ALL")] if len(wide) else wide
-    return [
-        {k: (None if v != v else (round(v, 3) if isinstance(v, float) else v))
-         for k, v in rec.items()}  # NaN -> None
-        for rec in rows.to_dict("records")
-    ]
+    out = []
+    for rec in rows.to_dict("records"):
+        row: dict[str, Any] = {"country": rec["country"]}
+        for d in Dimension:
+            grade = rec.get(f"{d.value}_grade")
+            row[d.value] = None if grade is None or grade != grade else str(grade)
+        coverage = rec.get("information_coverage")
+        row["coverage"] = None if coverage is None or coverage != coverage else round(
+            float(coverage), 2
+        )
+        out.append(row)
+    return out
 
 
 def run_project(
