@@ -244,6 +244,19 @@ def test_reupload_replaces_the_accepted_file_and_archives_it(app, kenya, tmp_pat
         "upload", "replace"]
 
 
+@pytest.mark.parametrize("name", ["flows.parquet", "flows.xlsx", "flows.csv"])
+def test_every_exchange_format_is_accepted_and_stored_by_content(app, kenya, tmp_path,
+                                                                name) -> None:
+    """Parquet, the Excel copy and SDMX-CSV are accepted; the stored extension comes from the
+    content, whatever the uploader called the file."""
+    path = exchange_file(tmp_path, "KEN", name)
+    r = upload(kenya, path, filename="report.txt")
+    assert r.status_code == 200
+    sub = rows(app, db.submissions)[0]
+    assert sub.status == "valid", sub.report
+    assert Path(sub.path).suffix == Path(name).suffix and sub.display_name == "report.txt"
+
+
 def test_an_office_submits_only_its_own_country(kenya, tmp_path) -> None:
     """Rows of another reporting country are problems (own_country), the file is rejected."""
     r = upload(kenya, exchange_file(tmp_path, "UGA"))
