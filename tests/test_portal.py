@@ -194,6 +194,10 @@ def test_sql_metacharacters_in_every_field_are_plain_text(app, kenya, tmp_path) 
     assert len(rows(app, db.users)) == 4
     sub = rows(app, db.submissions)[0]
     assert sub.comment == evil and sub.display_name == evil + ".csv"
+    with exchange_file(tmp_path / "g", "KEN").open("rb") as fh:  # the select's value too
+        r = kenya.post("/upload", data={"csrf_token": csrf_of(kenya.get("/home").text),
+                                        "kind": evil}, files={"file": ("a.csv", fh)})
+    assert r.status_code == 400 and len(rows(app, db.submissions)) == 1
     with pytest.raises(Exception, match="user name"):
         auth.add_user(app.state.portal.engine, "a'; --", "long-enough-pw", role="secretariat")
 
