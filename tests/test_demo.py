@@ -91,6 +91,19 @@ def test_demo_bundle_validates_and_reads_back(demo: tuple[Path, str]) -> None:
     assert rows == total
 
 
+def test_demo_feedback_in_each_members_language(demo: tuple[Path, str]) -> None:
+    """Each member gets its feedback, headed in the language of its questionnaire."""
+    out, _ = demo
+    feedback = out / "secretariat" / "output" / "feedback"
+    assert sorted(p.stem for p in feedback.glob("*.csv")) == [
+        "COD", "EGY", "KEN", "MWI", "RWA", "UGA", "ZMB"
+    ]
+    first = {p.stem: p.read_text(encoding="utf-8").splitlines()[1] for p in feedback.glob("*.csv")}
+    assert first["RWA"].startswith("fichier,") and first["KEN"].startswith("file,")
+    assert first["EGY"].startswith("الملف,")
+    assert "Retour sur les fichiers" in (feedback / "RWA.txt").read_text(encoding="utf-8")
+
+
 def test_demo_reconciliation_reduces_asymmetry(demo: tuple[Path, str]) -> None:
     """Reconciled flows disagree less than the reported ones in every year."""
     out, _ = demo

@@ -174,3 +174,87 @@ def test_failing_step_leaves_previous_output(
     after = {p: p.read_bytes() for p in (root / "output").rglob("*") if p.is_file()}
     assert after == before
     assert not [p for p in root.iterdir() if "staging" in p.name]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".parquet"])
+def test_xlsx_and_parquet_national_files(tmp_path: Path, suffix: str) -> None:
+    """The same table as an Excel sheet or a Parquet file gives the same harmonised rows."""
+    root = _project(tmp_path / "rwa")
+    frame = pd.DataFrame({"Année": ["2016", "2016"], "Pays de provenance": ["Ouganda", "Kenya"],
+                          "Sexe": ["1", "2"], "Effectif": ["1100", "210"]})
+    (root / "data" / "immigration_2016.csv").unlink()
+    if suffix == ".xlsx":
+        frame.to_excel(root / "data" / "immigration_2016.xlsx", sheet_name="IMM", index=False)
+    else:
+        frame.to_parquet(root / "data" / "immigration_2016.parquet")
+    text = (root / "migdata.toml").read_text(encoding="utf-8")
+    text = text.replace('files = "data/immigration_*.csv"',
+                        f'files = ["data/immigration_2015.csv", "data/immigration_2016{suffix}"]')
+    if suffix == ".xlsx":
+        text = text.replace('measure = "IMM"', 'measure = "IMM"\nsheet = "IMM"')
+    (root / "migdata.toml").write_text(text, encoding="utf-8")
+    migdata.Project.load(root).run(progress=False)
+    h = pd.read_csv(root / "output" / "harmonised" / "harmonised.csv", dtype={"time_period": str})
+    got = h[h["time_period"].eq("2016")].set_index("counterpart_area")["reported_value"]
+    assert got.to_dict() == {"KEN": 210.0, "UGA": 1100.0}
+
+
+def test_empty_submissions_folder_is_a_clear_message(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """A new secretariat project without files says where to put them; nothing written."""
+    root = tmp_path / "sec"
+    migdata.init_project(root, role="secretariat")
+    assert main(["run", str(root)]) == 2
+    assert "no submission here yet" in capsys.readouterr().err
+    assert list((root / "output").iterdir()) == []
+
+
+REGISTER = """\
+[project]
+role = "office"
+country = "RWA"
+
+[[sources]]
+id = "RWA-REG"
+type = "population_register"
+files = "data/events.csv"
+profile = {{ threshold_months = 12, threshold_basis = "registration_rule" }}
+
+[sources.microdata]
+rule = "registers"
+person_column = "personne"
+counterpart_column = "nationalite"
+{extra}obs_end = "2016-01-01"
+"""
+
+
+def test_register_events_rule(tmp_path: Path) -> None:
+    """Register events classified by migdata.register_flows with the configured columns give
+    the same flows as the library call; a misspelt argument is named with a suggestion."""
+    root = tmp_path / "reg"
+    (root / "questionnaire").mkdir(parents=True)
+    (root / "data").mkdir()
+    events = pd.DataFrame(
+        {
+            "personne": ["a", "a", "a", "b", "c"],
+            "event": ["registration", "deregistration", "registration", "sortie", "entrée"],
+            "date": ["2010-01-01", "2012-01-01", "2012-03-01", "2013-01-01", "2015-06-01"],
+            "nationalite": ["KEN", "KEN", "KEN", "UGA", "COD"],
+        }
+    )
+    events.to_csv(root / "data" / "events.csv", index=False)
+    (root / "migdata.toml").write_text(REGISTER.format(extra=""), encoding="utf-8")
+    result = migdata.Project.load(root).run(progress=False)
+    profile = migdata.SourceProfile(
+        source_id="RWA-REG", country="RWA", source_type="population_register",
+        measures=["IMM", "EMI"], threshold_months=12, threshold_basis="registration_rule",
+    )
+    direct = migdata.register_flows(events, profile, "UN1998", person_column="personne",
+                                    counterpart_column="nationalite", obs_end="2016-01-01")
+    got = result.data["harmonised"]
+    assert sorted(got["obs_value"].tolist()) == sorted(direct.table["obs_value"].tolist())
+    assert migdata.validate_exchange(root / "output" / "bundle" / "RWA_IMM.csv").ok
+    (root / "migdata.toml").write_text(REGISTER.format(extra='date_colum = "date"\n'),
+                                       encoding="utf-8")
+    with pytest.raises(migdata.ConfigurationError, match="did you mean 'date_column'"):
+        migdata.Project.load(root)

@@ -192,9 +192,25 @@ def _compliance_table(frame: pd.DataFrame) -> str:
     return f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def _steps_table(result: Any) -> pd.DataFrame:
-    frame = result.steps_frame().drop(columns=["seconds"])
-    return frame
+def _steps_table(result: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The steps with the per-file ones (``check:...``, ``questionnaire:...``) summed by
+    kind, and the per-file steps themselves."""
+    frame = result.steps_frame().drop(columns=["seconds", "status"])
+    kind = frame["step"].str.extract(r"^(check|questionnaire):", expand=False)
+    per_file = frame[kind.notna()].reset_index(drop=True)
+    summed = (
+        frame[kind.notna()]
+        .assign(step=kind[kind.notna()])
+        .groupby("step", sort=False, as_index=False)
+        .agg(
+            files=("rows_in", "size"),
+            rows_in=("rows_in", "sum"),
+            rows_used=("rows_used", "sum"),
+            rows_rejected=("rows_rejected", "sum"),
+        )
+    )
+    summed["step"] = summed["step"] + " (" + summed.pop("files").astype(str) + " files)"
+    return pd.concat([summed, frame[kind.isna()]], ignore_index=True), per_file
 
 
 def _office_sections(result: Any, add: Any, target: str) -> None:
@@ -412,9 +428,13 @@ def render_report(result: Any) -> str:
     add(
         "<p>Rows in = rows used + rows rejected at every step. Timings and which steps were "
         "reused from the previous run are in <code>run-log.json</code> (kept out of this page "
-        "so that the same inputs give the same page).</p>"
+        "so that the same inputs give the same page); parameters and input hashes in "
+        "<code>manifest.json</code>.</p>"
     )
-    add(_table(_steps_table(result)))
+    steps, per_file = _steps_table(result)
+    add(_table(steps))
+    if len(per_file):
+        add("<details><summary>Each file</summary>" + _table(per_file) + "</details>")
     if quality is not None:
         add("<h2 id='quality'>Quality profiles (ESS criteria)</h2>")
         add(

@@ -240,13 +240,20 @@ def merge_submissions(files: Any, previous: Any = None) -> Bundle:
         paths = [Path(files)]
     else:
         paths = sorted((Path(f) for f in files), key=lambda p: (p.name, str(p)))
+    return _merge_read([(path.name, *_read_submission(path)) for path in paths], previous)
+
+
+def _merge_read(
+    reads: list[tuple[str, pd.DataFrame, pd.DataFrame, ValidationReport]], previous: Any = None
+) -> Bundle:
+    """Merge files already read by :func:`_read_submission` (name, table, rejected, report),
+    in the order given; see :func:`merge_submissions`."""
     tables: list[pd.DataFrame] = []
     rejected: list[pd.DataFrame] = []
     reports: dict[str, ValidationReport] = {}
     notes: list[str] = []
-    for path in paths:
-        table, rej, report = _read_submission(path)
-        reports[path.name] = report
+    for name, table, rej, report in reads:
+        reports[name] = report
         if len(table):
             tables.append(table)
         if len(rej):

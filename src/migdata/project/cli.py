@@ -40,8 +40,9 @@ def _init(args: argparse.Namespace) -> int:
     project = init_project(
         args.directory, role=args.role, country=args.country, lang=args.lang, force=args.force
     )
+    article = "an" if project.role == "office" else "a"
     print(
-        f"Created a {project.role} project in {project.root}: edit "
+        f"Created {article} {project.role} project in {project.root}: edit "
         f"{project.config_path.name}, then run: migdata run {project.root}"
     )
     return 0

@@ -39,7 +39,7 @@ LANGUAGES = ("en", "fr", "pt", "ar")
 MEASURES = ("IMM", "EMI", "STK", "NAB")
 FORMATS = ("auto", "csv", "xlsx", "parquet", "sdmx-csv")
 COUNTRY_KINDS = ("name", "nationality")
-RULES = ("12/16",)
+RULES = ("12/16", "cards", "registers")
 COLUMN_ROLES = ("year", "country", "sex", "age", "value")
 METHODS = ("log-ls", "ls", "poulain", "prefer-immigration")
 WEIGHTS = ("none", "relative", "count", "accuracy")
@@ -561,10 +561,11 @@ def _check_source(root: Path, raw: Any, i: int, problems: list[Problem]) -> dict
                     (*where, "codes", role), 'expected a table of code = "harmonised code" pairs'
                 )
             )
-    if src.get("microdata"):
-        src["microdata"] = _check_keys(
-            src["microdata"], MICRODATA_SPEC, (*where, "microdata"), problems
-        )
+    micro = src.get("microdata")
+    if micro and micro.get("rule", "12/16") != "12/16":
+        src["microdata"] = _check_rule_arguments(micro, (*where, "microdata"), problems)
+    elif micro:
+        src["microdata"] = _check_keys(micro, MICRODATA_SPEC, (*where, "microdata"), problems)
     profile = src.get("profile")
     if isinstance(profile, str) and profile != "questionnaire" and not (root / profile).is_file():
         problems.append(
@@ -576,6 +577,56 @@ def _check_source(root: Path, raw: Any, i: int, problems: list[Problem]) -> dict
             )
         )
     return src
+
+
+def rule_functions(rule: str) -> list[Any]:
+    """The library functions a microdata rule calls, in order (their keyword arguments are the
+    rule's keys in ``[sources.microdata]``)."""
+    import migdata
+
+    functions: dict[str, list[Any]] = {
+        "cards": [migdata.classify_cards, migdata.tabulate_cards],
+        "registers": [migdata.register_flows],
+    }
+    return functions.get(rule, [])
+
+
+# Arguments the project fills in itself (the records, the profile, the country, the target).
+_FILLED = {"cards", "country", "target", "events", "profile"}
+
+
+def _check_rule_arguments(
+    micro: dict[str, Any], where: Path_, problems: list[Problem]
+) -> dict[str, Any]:
+    import inspect
+
+    rule = micro.get("rule")
+    if rule not in RULES:
+        problems.append(
+            Problem(
+                (*where, "rule"),
+                f"expected one of {', '.join(RULES)}, got {rule!r}{_suggest(str(rule), RULES)}",
+            )
+        )
+        return micro
+    allowed: list[str] = []
+    for fn in rule_functions(rule):
+        params = list(inspect.signature(fn).parameters.values())[1:]
+        allowed += [p.name for p in params if p.name not in _FILLED]
+    for key, value in micro.items():
+        if key == "rule":
+            continue
+        if key not in allowed:
+            problems.append(
+                Problem(
+                    (*where, key),
+                    f"unknown key for rule {rule!r}{_suggest(key, allowed)}; "
+                    f"expected one of {', '.join(allowed)}",
+                )
+            )
+        elif isinstance(value, dict | list):
+            problems.append(Problem((*where, key), f"expected a single value, got {value!r}"))
+    return micro
 
 
 def raise_problems(file: Path, problems: list[Problem], lines: dict[Path_, int]) -> None:

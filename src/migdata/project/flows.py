@@ -28,6 +28,12 @@ __all__ = ["office", "secretariat", "write_outputs"]
 
 PROBLEM_COLUMNS = ["file", "member", "row", "column", "value", "message"]
 
+# Further outputs of a run (e.g. metadata documents): each writer is called with the project,
+# the run's result, the staging folder and ``produce`` (see :func:`write_outputs`) before the
+# report is written. Settings for them belong in the ``[outputs]`` section of migdata.toml
+# (add their keys to ``config.SPEC["outputs"]``).
+OUTPUT_WRITERS: list[Callable[..., None]] = []
+
 
 def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
     if not folder.is_dir():
@@ -120,7 +126,12 @@ def office(project: Project, runner: _Runner) -> dict[str, Any]:
     conf = project.config
     target = conf["project"]["target"]
     workbooks = _files(project.questionnaire_dir, (".xlsx", ".csv"))
-    answers = _read_workbooks(project, runner, workbooks)
+    read = _read_workbooks(project, runner, workbooks)
+    answered = [bool(a.table["status"].eq("answered").any()) for a in read]
+    answers = [a for a, ok in zip(read, answered, strict=True) if ok]
+    for ok, path in zip(answered, workbooks, strict=True):
+        if not ok:
+            runner.say(f"  {path.relative_to(project.root).as_posix()}: no answer yet, skipped")
     q_steps = [f"questionnaire:{p.relative_to(project.root).as_posix()}" for p in workbooks]
     quality = _quality(runner, answers, q_steps)
     profiles = [p for a in answers for p in a.profiles()]
@@ -139,13 +150,17 @@ def office(project: Project, runner: _Runner) -> dict[str, Any]:
         if source.get("microdata"):
 
             def run_micro(source: dict[str, Any] = source, profile: Any = profile) -> Any:
-                table, rej, intake, cr = st.microdata_source(project.root, source, profile, target)
+                rule = source["microdata"]["rule"]
+                micro = st.microdata_source if rule == "12/16" else st.rule_source
+                table, rej, intake, cr = micro(project.root, source, profile, target)
                 counts = (intake["rows_in"], intake["rows_used"], intake["rows_rejected"])
                 return (table, rej, intake, cr), counts
 
-            table, rej, intake, crossings = runner.step(
+            table, rej, intake, classified = runner.step(
                 f"microdata:{source['id']}", params, inputs, deps, run_micro
             )
+            if source["microdata"]["rule"] == "12/16":
+                crossings = classified
         else:
 
             def run_table(source: dict[str, Any] = source, profile: Any = profile) -> Any:
@@ -279,6 +294,13 @@ def secretariat(project: Project, runner: _Runner) -> dict[str, Any]:
     conf = project.config
     folder = project.submissions_dir
     paths = _files(folder, (".csv", ".parquet", ".xlsx"))
+    if not paths:
+        raise InputError(
+            "no submission here yet: put the members' exchange files (.csv SDMX-CSV, .parquet, "
+            ".xlsx) and returned questionnaires in this folder (sub-folders allowed), then run "
+            "again",
+            file=str(folder),
+        )
     checks: list[st.SubmissionCheck] = []
     for i, path in enumerate(paths, 1):
         rel = path.relative_to(project.root).as_posix()
@@ -298,13 +320,13 @@ def secretariat(project: Project, runner: _Runner) -> dict[str, Any]:
         f"{n_ex - n_ok} not merged; {n_wb} questionnaire workbook(s)"
     )
     exchange = [c for c in checks if c.kind == "exchange"]
-    accepted = [project.root / c.file for c in exchange if c.ok]
     previous = conf["submissions"]["previous_bundle"]
 
     def run_merge() -> Any:
-        bundle = migdata.merge_submissions(
-            accepted, previous=(project.root / previous) if previous else None
-        )
+        from migdata.exchange.merge import _merge_read
+
+        reads = [(c.file, *c.read) for c in exchange if c.ok]
+        bundle = _merge_read(reads, previous=(project.root / previous) if previous else None)
         rows_in = sum(c.rows for c in exchange if c.ok)
         return bundle, (rows_in, rows_in - len(bundle.rejected), len(bundle.rejected))
 
@@ -342,8 +364,12 @@ def secretariat(project: Project, runner: _Runner) -> dict[str, Any]:
     deps = ["mirror"] + (["quality"] if quality is not None else [])
 
     def run_reconcile() -> Any:
+        table = mirror
+        if rec_conf["weights"] == "accuracy":
+            # The quality link: accuracy classes of each reporter from its questionnaire.
+            table = mirror.with_classes(st.accuracy_classes(quality))
         rec = migdata.reconcile(
-            mirror,
+            table,
             method=rec_conf["method"],
             reference=reference or None,
             weights=rec_conf["weights"],
@@ -519,6 +545,8 @@ def write_outputs(
         _bundle_files(harmonised, path, prefix, formats, write_files=True)
 
     produce("bundle", deps, bundle_files)
+    for writer in OUTPUT_WRITERS:
+        writer(project, result, folder, produce)
     data["files"] = pd.DataFrame(files, columns=["file", "measure", "rows"])
     write_report(result, folder / "report.html")
     if note:

@@ -117,6 +117,8 @@ _OFFICE_SOURCES = """\
 # # {basis_help}
 # threshold_basis = "intended"
 #
+# Record-level files: rule = "12/16" (border crossings, below), "cards" or "registers"
+# (keys: the arguments of migdata.classify_cards/tabulate_cards or migdata.register_flows).
 # Record-level border crossings classified by the 12/16 rule:
 # [sources.microdata]
 # rule = "12/16"

@@ -278,6 +278,63 @@ def microdata_source(
     return table, rej, intake, crossings
 
 
+def rule_source(
+    root: Path, source: dict[str, Any], profile: Any, target: str
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any], Any]:
+    """Record-level files classified by the library function of a rule (``cards``:
+    :func:`migdata.classify_cards` then :func:`migdata.tabulate_cards`; ``registers``:
+    :func:`migdata.register_flows`), with the keyword arguments of ``[sources.microdata]``."""
+    from migdata.harmonised import HARMONISED_COLUMNS
+    from migdata.project.config import rule_functions
+
+    rule = source["microdata"]["rule"]
+    args = {k: v for k, v in source["microdata"].items() if k != "rule"}
+    frames = [
+        read_table(path, source["format"], source["sheet"], source["comment"])[0]
+        for path in source["_paths"]
+    ]
+    records = pd.concat(frames, ignore_index=True)
+    functions = rule_functions(rule)
+
+    def kwargs(fn: Any) -> dict[str, Any]:
+        names = set(inspect.signature(fn).parameters)
+        return {k: v for k, v in args.items() if k in names}
+
+    if rule == "cards":
+        classify, tabulate = functions
+        cards = classify(records, profile.country, target, **kwargs(classify))
+        table = tabulate(cards, profile, **kwargs(tabulate))
+        rejected, result = cards.rejected, cards
+    else:
+        (register,) = functions
+        result = register(records, profile, target, **kwargs(register))
+        table, rejected = result.table, result.rejected
+    years = source.get("years") or []
+    if years:
+        table = table[table["time_period"].astype(int).isin(years)]
+    table = table.reindex(columns=list(HARMONISED_COLUMNS))
+    files = ", ".join(p.relative_to(root).as_posix() for p in source["_paths"])
+    rej = pd.DataFrame(
+        {
+            "file": files,
+            "row": rejected["row"].to_numpy() if len(rejected) else [],
+            "line": pd.NA,
+            "reason": rejected["reason"].astype(str).to_numpy() if len(rejected) else [],
+        }
+    )
+    compliance = str(table["compliance"].iloc[0]) if len(table) else ""
+    intake = {
+        "source_id": source["id"],
+        "measure": ", ".join(sorted(table["measure"].unique())) if len(table) else "",
+        "files": files,
+        "rows_in": len(records),
+        "rows_used": len(records) - len(rej),
+        "rows_rejected": len(rej),
+        "compliance": compliance,
+    }
+    return table, rej, intake, result
+
+
 def compliance_rows(profiles: list[Any], target: str) -> pd.DataFrame:
     """Compliance of each source's IMM and EMI statistics with the target."""
     import migdata
@@ -332,6 +389,7 @@ class SubmissionCheck:
     rows: int
     problems: pd.DataFrame  # file, row, column, value, message
     answers: Any = None
+    read: Any = None  # exchange file: (rows usable, rows rejected, validation report)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -387,20 +445,23 @@ def check_submission(root: Path, path: Path) -> SubmissionCheck:
             problems,
             answers,
         )
-    from migdata.exchange import validate
-    from migdata.exchange.registry import read_raw
+    from migdata.exchange.merge import _read_submission
 
-    member = ""
     try:
-        raw = read_raw(path)
-        area = next((c for c in ("REF_AREA", "ref_area") if c in raw.frame.columns), None)
-        if area is not None and len(raw.frame):
-            member = str(raw.frame[area].mode().iloc[0])
-        rows = len(raw.frame) + len(raw.rejected)
+        table, rejected, report = _read_submission(path)
     except (InputError, OSError, ValueError) as err:
         problems = pd.DataFrame([[rel, None, None, None, str(err)]], columns=problem_columns)
         return SubmissionCheck(rel, "exchange", _member_from_path(rel), "", 0, problems)
-    report = validate(path)
+    # Files in different sub-folders may share a name: label rows with the path in the project.
+    if len(table):
+        table = table.assign(_file=rel)
+    if len(rejected):
+        rejected = rejected.assign(file=rel)
+    member = ""
+    if len(table):
+        member = str(table["ref_area"].astype(str).mode().iloc[0])
+    else:
+        member = _member_from_raw(path) or _member_from_path(rel)
     f = report.frame
     problems = pd.DataFrame(
         {
@@ -412,7 +473,29 @@ def check_submission(root: Path, path: Path) -> SubmissionCheck:
         },
         columns=problem_columns,
     )
-    return SubmissionCheck(rel, "exchange", member or _member_from_path(rel), "", rows, problems)
+    return SubmissionCheck(
+        rel,
+        "exchange",
+        member,
+        "",
+        len(table) + len(rejected),
+        problems,
+        read=(table, rejected, report),
+    )
+
+
+def _member_from_raw(path: Path) -> str:
+    """The most frequent REF_AREA of a file that could not be used (for its feedback)."""
+    from migdata.exchange.registry import read_raw
+
+    try:
+        raw = read_raw(path)
+    except (InputError, OSError, ValueError):
+        return ""
+    area = next((c for c in ("REF_AREA", "ref_area") if c in raw.frame.columns), None)
+    if area is None or not len(raw.frame):
+        return ""
+    return str(raw.frame[area].mode().iloc[0])
 
 
 def mirror_from_bundle(table: pd.DataFrame, years: list[int]) -> Any:
@@ -434,6 +517,35 @@ def quality_ranking(quality: Any) -> pd.DataFrame:
     scores = quality.scores
     imm = scores[scores["module"].eq("IMM") & scores["dimension"].eq("accuracy")]
     return imm[["country", "score"]].dropna().reset_index(drop=True)
+
+
+def accuracy_classes(quality: Any) -> pd.DataFrame:
+    """Accuracy class of each country's IMM and EMI statistics from its accuracy score
+    (0.75 and over: high, 0.50 and over: medium, below: low; no score: unknown)."""
+    columns = ["country", "accuracy_imm", "accuracy_emi"]
+    if quality is None:
+        return pd.DataFrame(columns=columns)
+    scores = quality.scores
+    acc = scores[scores["dimension"].eq("accuracy") & scores["module"].isin(["IMM", "EMI"])]
+    value = pd.to_numeric(acc["score"], errors="coerce")
+    label = pd.Series("unknown", index=acc.index)
+    label[value.ge(0.5)] = "medium"
+    label[value.ge(0.75)] = "high"
+    label[value.lt(0.5)] = "low"
+    wide = (
+        acc.assign(cls=label)
+        .pivot_table(index="country", columns="module", values="cls", aggfunc="first")
+        .reindex(columns=["IMM", "EMI"])
+        .fillna("unknown")
+    )
+    return pd.DataFrame(
+        {
+            "country": wide.index.astype(str),
+            "accuracy_imm": wide["IMM"].to_numpy(),
+            "accuracy_emi": wide["EMI"].to_numpy(),
+        },
+        columns=columns,
+    )
 
 
 def fallback_reference(mirror: Any) -> str:
