@@ -637,3 +637,21 @@ def test_bare_folder_is_run_by_the_fallback(tmp_path) -> None:
     assert {"report.html", "manifest.json", "heatmap.png", "factors.csv"} <= {
         p.name for p in output.iterdir()}
     assert (output / "feedback" / "KEN.html").is_file()
+
+
+def test_one_run_at_a_time_and_a_restart_ends_a_cut_run(app, secretariat, tmp_path) -> None:
+    """A second run while one is going answers 409; a run cut by a restart is marked failed."""
+    from migdata.portal.app import PortalConfig, create_app
+
+    portal = app.state.portal
+    assert portal._run_lock.acquire(blocking=False)  # as if a run were going on
+    try:
+        r = secretariat.post("/run", data={"csrf_token": csrf_of(secretariat.get("/status").text)})
+        assert r.status_code == 409
+    finally:
+        portal._run_lock.release()
+    with portal.engine.begin() as conn:
+        conn.execute(db.runs.insert().values(user_id=1, status="running", started=db.now()))
+    create_app(PortalConfig(project_dir=portal.root, secret=b"k" * 32))  # the restart
+    run = rows(app, db.runs)[-1]
+    assert run.status == "failed" and run.progress == "interrupted"
