@@ -655,3 +655,31 @@ def test_one_run_at_a_time_and_a_restart_ends_a_cut_run(app, secretariat, tmp_pa
     create_app(PortalConfig(project_dir=portal.root, secret=b"k" * 32))  # the restart
     run = rows(app, db.runs)[-1]
     assert run.status == "failed" and run.progress == "interrupted"
+
+
+def test_database_url_is_used_and_a_bad_one_is_a_message(tmp_path, capsys) -> None:
+    """`--database-url` puts the accounts in that database; a bad URL or a missing driver is
+    a message naming what to do, not a traceback."""
+    from migdata.cli import main
+
+    project = tmp_path / "p"
+    project.mkdir()
+    other = tmp_path / "other.sqlite3"
+    old_in = sys.stdin
+    sys.stdin = io.StringIO("long-enough-pass\n")
+    try:
+        assert main(["serve", "users", "add", str(project), "sec", "--role", "secretariat",
+                     "--password-stdin", "--database-url", f"sqlite:///{other}"]) == 0
+    finally:
+        sys.stdin = old_in
+    capsys.readouterr()
+    assert main(["serve", "users", "list", str(project), "--database-url",
+                 f"sqlite:///{other}"]) == 0
+    assert capsys.readouterr().out.split()[0] == "sec"
+    assert main(["serve", "users", "list", str(project)]) == 0
+    assert capsys.readouterr().out == ""
+    assert main(["serve", "users", "list", str(project), "--database-url", "nonsense"]) == 2
+    assert "not a SQLAlchemy URL" in capsys.readouterr().err
+    assert main(["serve", "users", "list", str(project), "--database-url",
+                 "postgresql+nosuchdriver://u@h/db"]) == 2
+    assert "database" in capsys.readouterr().err

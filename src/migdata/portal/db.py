@@ -15,6 +15,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from migdata.errors import ConfigurationError, DependencyError
+
 metadata = sa.MetaData()
 
 schema_version = sa.Table(
@@ -139,7 +141,18 @@ def connect(url: str) -> sa.Engine:
             cur.close()
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, future=True)
+    try:
+        return sa.create_engine(url, pool_pre_ping=True, future=True)
+    except sa.exc.ArgumentError as err:
+        raise ConfigurationError(
+            f"database URL {url.split('@')[-1]!r}: not a SQLAlchemy URL ({err}); expected e.g. "
+            "postgresql+psycopg://user@host/migdata"
+        ) from None
+    except ImportError as err:  # the URL's driver is not installed
+        raise DependencyError(
+            f"the database driver is missing ({err.name or err}): for PostgreSQL, "
+            'pip install "psycopg[binary]"'
+        ) from None
 
 
 def current_version(engine: sa.Engine) -> int:
