@@ -64,7 +64,8 @@ def test_docs_build_without_warnings(built: Built) -> None:
     result, out = built
     assert result.returncode == 0, f"sphinx-build failed:\n{result.stderr[-6000:]}"
     assert "WARNING" not in result.stderr and "ERROR" not in result.stderr, result.stderr
-    for page in ("index", "api", "cli", "demo", "guide/jupyter", "guide/secretariat"):
+    for page in ("index", "api", "cli", "demo", "guide/jupyter", "guide/secretariat",
+                 "guide/portal"):
         assert (out / f"{page}.html").is_file(), page
 
 
@@ -113,5 +114,7 @@ def test_cli_page_shows_the_real_help(built: Built) -> None:
         "metadata glossary",
         "metadata catalogue",
         "crossings classify",
+        "serve",
+        "serve users add",
     ):
         assert f"usage: migdata {command} [-h]" in text, command

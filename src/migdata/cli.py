@@ -23,6 +23,7 @@ _COMMAND_MODULES = (
     "migdata.metadata.cli",
     "migdata.project.cli",
     "migdata.sources.cli_crossings",
+    "migdata.portal.cli",
 )
 
 
