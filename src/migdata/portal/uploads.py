@@ -150,6 +150,16 @@ def sniff(path: Path, kind: str) -> str:
                 "a datapackage.json holds no data by itself: upload its data.csv or "
                 "data.parquet"
             )
+        if fmt == "sdmx-ml":
+            # Any XML looks like SDMX-ML to the detector: only an SDMX message is one.
+            with path.open("rb") as fh:
+                start = fh.read(8192)
+            if b"sdmx.org/resources/sdmxml" not in start:
+                raise InputError(
+                    "not an exchange file: expected SDMX-CSV, SDMX-ML, a harmonised CSV, "
+                    "Parquet or the Excel copy (an XML file that is no SDMX message)"
+                )
+            return "xml"
         return "csv"
     # a questionnaire as the CSV export of a KoboToolbox/ODK form: text, no NUL bytes
     with path.open("rb") as fh:

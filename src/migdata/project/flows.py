@@ -293,12 +293,12 @@ def secretariat(project: Project, runner: _Runner) -> dict[str, Any]:
 
     conf = project.config
     folder = project.submissions_dir
-    paths = _files(folder, (".csv", ".parquet", ".xlsx"))
+    paths = _files(folder, (".csv", ".parquet", ".xlsx", ".xml"))
     if not paths:
         raise InputError(
-            "no submission here yet: put the members' exchange files (.csv SDMX-CSV, .parquet, "
-            ".xlsx) and returned questionnaires in this folder (sub-folders allowed), then run "
-            "again",
+            "no submission here yet: put the members' exchange files (.csv SDMX-CSV, .xml "
+            "SDMX-ML, .parquet, .xlsx) and returned questionnaires in this folder (sub-folders "
+            "allowed), then run again",
             file=str(folder),
         )
     checks: list[st.SubmissionCheck] = []
