@@ -54,6 +54,7 @@ class Method(_StrEnum):
     LS = "ls"
     LOG_LS = "log-ls"
     POULAIN = "poulain"
+    BAYES = "bayes"
 
 
 class Weights(_StrEnum):
@@ -122,6 +123,16 @@ class Reconciliation:
         convergence and iterations.
     outliers
         Corridors excluded from estimation with their CC1 and log ratio.
+    parameters
+        ``method="bayes"`` only: posterior of the undercount (per country and side),
+        accuracy (per class), covariate and variance parameters with their priors.
+    sampler
+        ``method="bayes"`` only: inference route, chains, draws, ``max_rhat``, ``min_ess``,
+        ``divergences``, ``seconds`` and ``ok``.
+    identification
+        ``method="bayes"`` only: how the scale is identified (reference or priors).
+    level
+        Level of the intervals (``ci_low``/``ci_high``; ``lower``/``upper`` of bayes flows).
     """
 
     method: Method
@@ -134,6 +145,10 @@ class Reconciliation:
     bootstrap: int = 0
     bootstrap_failed: int = 0
     notes: list[str] = field(default_factory=list)
+    parameters: pd.DataFrame | None = None
+    sampler: dict[str, Any] = field(default_factory=dict)
+    identification: str = ""
+    level: float = 0.95
 
     def factor(self, country: str, side: str, year: int | None = None) -> float:
         """The factor of one country and side (of the only year, or of ``year``)."""
@@ -145,7 +160,32 @@ class Reconciliation:
             raise InputError(f"expected one factor for {country} {side}, found {len(f)}")
         return float(f["factor"].iloc[0])
 
+    def interval_table(self) -> pd.DataFrame:
+        """Reconciled flows with interval bounds, keyed as the harmonised exchange table.
+
+        One row per corridor-cell: ``measure`` ``"MIG_RECONCILED"``, ``ref_area`` (the
+        destination), ``counterpart_area`` (the origin), ``counterpart_type``
+        ``"PREV_RES"``, ``sex``, ``age``, ``time_period``, ``obs_value`` (the harmonised
+        flow), ``lower_bound``, ``upper_bound``, ``conf_level``, ``method`` and
+        ``provenance``. Set it as :attr:`migdata.exchange.Bundle.intervals` to ship it with
+        a bundle (``intervals.csv``). Methods without flow intervals give NA bounds.
+        """
+        f = self.flows
+        nan = pd.Series(np.nan, index=f.index)
+        return pd.DataFrame({
+            "measure": "MIG_RECONCILED", "ref_area": f["destination"],
+            "counterpart_area": f["origin"], "counterpart_type": "PREV_RES",
+            "sex": f["sex"], "age": f["age"], "time_period": f["year"].astype(str),
+            "obs_value": f["harmonised"], "lower_bound": f.get("lower", nan),
+            "upper_bound": f.get("upper", nan), "conf_level": self.level,
+            "method": self.method.value, "provenance": f["provenance"],
+        })  # fmt: skip
+
     def _repr_html_(self) -> str:
+        if self.method is Method.BAYES:
+            from migdata.mirror.bayes import repr_html
+
+            return repr_html(self)
         diag = self.diagnostics
         head = (
             f"<p><b>Reconciliation</b> by <code>{self.method}</code>, reference "
@@ -166,6 +206,13 @@ class Reconciliation:
 
     def __repr__(self) -> str:
         d = self.diagnostics
+        if self.method is Method.BAYES:
+            return (
+                f"Reconciliation(method='bayes', inference={self.sampler.get('inference')!r}, "
+                f"reference={self.reference!r}, flows={len(self.flows)}, "
+                f"max R-hat {self.sampler.get('max_rhat', float('nan')):.3f}, "
+                f"divergences {self.sampler.get('divergences', 0)})"
+            )
         return (
             f"Reconciliation(method={self.method.value!r}, reference={self.reference!r}, "
             f"cells={len(d)}, mean|CC1| {d['mean_abs_cc1_before'].mean():.3f} -> "
@@ -509,9 +556,14 @@ def reconcile(
     bootstrap: int = 0,
     seed: int = 0,
     quality: pd.DataFrame | str | None = None,
-    level: float = 0.95,
+    level: float | None = None,
     tol: float = 1e-10,
     max_iter: int = 10_000,
+    covariates: Any = None,
+    inference: str = "nuts",
+    draws: int = 1000,
+    warmup: int = 500,
+    chains: int = 2,
 ) -> Reconciliation:
     """Reconcile immigration and emigration reported for the same corridors.
 
@@ -605,8 +657,20 @@ def reconcile(
     """
     method, weights = Method(method), Weights(weights)
     outlier_rule = OutlierRule(outlier_rule)
+    level = (0.90 if method is Method.BAYES else 0.95) if level is None else level
     if not 0 < level < 1:
         raise ConfigurationError(f"level must be between 0 and 1, got {level}")
+    if method is Method.BAYES:
+        from migdata.mirror.bayes import reconcile_bayes
+
+        if isinstance(quality, str):
+            if quality != "table":
+                raise ConfigurationError(f"quality must be a DataFrame or 'table', got {quality!r}")
+            quality = _quality_from_table(table)
+        ref = None if reference is None else _choose_reference(reference, None, table.data)
+        return reconcile_bayes(table, reference=ref, quality=quality, covariates=covariates,
+                               inference=inference, draws=draws, warmup=warmup, chains=chains,
+                               seed=seed, level=level)  # fmt: skip
     data = table.data
     imm, emi = data["immigration"].to_numpy(float), data["emigration"].to_numpy(float)
     with np.errstate(invalid="ignore"):
