@@ -14,6 +14,9 @@ from migdata.errors import ConfigurationError, InputError, ModelError
 from migdata.mirror.reconcile import Method, Weights, _dense_inverse, reconcile
 from migdata.mirror.table import MirrorTable
 
+# ls warns that it shrinks factors (tested below); the other tests still check its numbers.
+pytestmark = pytest.mark.filterwarnings("ignore:method='ls':UserWarning")
+
 CODES = ["SE", "DK", "FI", "NO", "IS", "BE", "NL"]
 ALPHA3 = ["SWE", "DNK", "FIN", "NOR", "ISL", "BEL", "NLD"]
 FACTOR_METHODS = [Method.LS, Method.LOG_LS, Method.POULAIN]
@@ -245,3 +248,49 @@ def test_missing_country_is_an_input_error() -> None:
     with pytest.raises(InputError, match="origin") as err:
         reconcile(MirrorTable(data), "log-ls", reference="SE")
     assert err.value.row == 3
+
+
+# ---------------------------------------------------------------- corrections (issue 18)
+def _small(emig: list[float]) -> MirrorTable:
+    return MirrorTable.from_eurostat(pd.DataFrame({"Year": 2015,
+        "Sending_iso2": ["SE", "DK", "FI", "SE", "DK", "FI"],
+        "Receiving_iso2": ["DK", "FI", "SE", "FI", "SE", "DK"],
+        "Emig": emig, "Immi": [100, 80, 60, 45, 170, 30]}))  # fmt: skip
+
+
+def test_a_pair_with_a_zero_side_is_not_counted_as_used() -> None:
+    """The E = 0 pair has no log ratio: it is left out of the fit and of the statistics."""
+    rec = reconcile(_small([50, 80, 30, 40, 90, 0]), "log-ls", reference="SE")
+    d = rec.diagnostics.iloc[0]
+    assert (d["n_both"], d["n_zero"], d["n_used"], d["n_adjusted"]) == (6, 1, 5, 5)
+    f = rec.flows[rec.flows["emigration"] > 0]
+    cc1 = (f["immigration"] - f["emigration"]) / ((f["immigration"] + f["emigration"]) / 2)
+    assert d["mean_abs_cc1_before"] == pytest.approx(cc1.abs().mean())
+
+
+def test_bootstrap_se_is_reported_and_labelled() -> None:
+    table = _small([50, 80, 30, 40, 90, 25])
+    plain = reconcile(table, "log-ls", reference="SE")
+    assert plain.factors["se_bootstrap"].isna().all()
+    assert plain.factors["se_source"].eq("formula").all()
+    boot = reconcile(table, "log-ls", reference="SE", bootstrap=200, seed=3)
+    est = boot.factors[boot.factors["status"] == "estimated"]
+    assert est["se_bootstrap"].gt(0).all()
+    assert np.allclose(est["se"], plain.factors.loc[est.index, "se"])  # formula SE kept
+    poulain = reconcile(table, "poulain", reference="SE", bootstrap=200, seed=3)
+    est = poulain.factors[poulain.factors["status"] == "estimated"]
+    assert est["se_source"].eq("bootstrap").all()
+    assert np.allclose(est["se"], est["se_bootstrap"])
+
+
+def test_default_weights_are_count_weights() -> None:
+    table = _small([50, 80, 30, 40, 90, 25])
+    default = reconcile(table, "log-ls", reference="SE")
+    assert default.weights is Weights.COUNT
+    count = reconcile(table, "log-ls", reference="SE", weights="count")
+    assert np.allclose(default.factors["factor"], count.factors["factor"])
+
+
+def test_ls_warns_that_it_shrinks_factors() -> None:
+    with pytest.warns(UserWarning, match="shrinks them toward zero"):
+        reconcile(_small([50, 80, 30, 40, 90, 25]), "ls", reference="SE")

@@ -500,8 +500,11 @@ def _flows(g: _Group, s: dict[str, np.ndarray], sex: Any, age: Any, alpha: float
     u_i, u_e = _u_draws(g, s, "imm"), _u_draws(g, s, "emi")
     if ref is not None:
         u_i[:, np.flatnonzero(g.names == ref)] = 1.0
-    r = np.nanmedian(1.0 / u_i, axis=0) if u_i.size else np.full(len(g.names), np.nan)
-    sf = np.nanmedian(1.0 / u_e, axis=0) if u_e.size else np.full(len(g.names), np.nan)
+    # Adjustment factors 1/u (median) of the reporters; NaN for countries not reporting.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns of non-reporters
+        r = np.nanmedian(1.0 / u_i, axis=0)
+        sf = np.nanmedian(1.0 / u_e, axis=0)
     o_rows, d_rows = np.repeat(g.o, n_t), np.repeat(g.d, n_t)
     flows["s"] = sf[o_rows]
     flows["r"] = r[d_rows]
@@ -617,10 +620,11 @@ def _cell_diagnostics(flows: pd.DataFrame, sampler: dict[str, Any]) -> pd.DataFr
     ).reset_index()
     out["n_used"] = out["n_both"]
     out["n_outliers"] = 0
+    out["n_zero"] = 0  # a zero count is a count: the model uses it
     out["n_adjusted"] = out["n_both"]
     out["converged"] = bool(sampler.get("ok", True))
     out["iterations"] = int(sampler["draws"])
-    cols = ["year", "sex", "age", "n_both", "n_used", "n_outliers", "n_adjusted",
+    cols = ["year", "sex", "age", "n_both", "n_used", "n_outliers", "n_zero", "n_adjusted",
             "mean_abs_cc1_before", "mean_abs_cc1_after", "converged", "iterations"]  # fmt: skip
     return out[cols]
 

@@ -5,6 +5,7 @@ with its provenance (DOMAIN.md section 5, items 4-6).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cache
@@ -113,14 +114,20 @@ class Reconciliation:
     ----------
     factors
         One row per cell (year, sex, age), country and side (``immigration`` = r_j,
-        ``emigration`` = s_i): ``factor``, ``se``, ``ci_low``, ``ci_high``, ``n_pairs`` and
+        ``emigration`` = s_i): ``factor``, ``se`` (the fit's formula where the method has one,
+        else the bootstrap's; ``se_source`` says which), ``se_bootstrap`` (the SD of the
+        bootstrap replicates, NaN without bootstrap), ``ci_low``, ``ci_high`` (from the
+        bootstrap percentiles when ``bootstrap`` is on, else from ``se``), ``n_pairs`` and
         ``status`` (reference / estimated / not estimable).
     flows
         One row per pair of the table: reported sides, factors ``s`` and ``r``, adjusted
         sides, ``harmonised``, ``sides`` used, ``outlier`` and ``provenance``.
     diagnostics
-        Per cell: pairs with both sides, pairs used, outliers, mean ``|CC1|`` before and after,
-        convergence and iterations.
+        Per cell: pairs reported by both sides (``n_both``), pairs used in the fit
+        (``n_used`` = ``n_both`` - ``n_outliers`` - ``n_zero``, where ``n_zero`` counts pairs
+        with a side equal to 0, which have no log ratio), pairs adjusted by estimated factors
+        (``n_adjusted``) and their mean ``|CC1|`` before and after, convergence and
+        iterations.
     outliers
         Corridors excluded from estimation with their CC1 and log ratio.
     parameters
@@ -549,7 +556,7 @@ def reconcile(
     table: MirrorTable,
     method: Method | str = Method.LOG_LS,
     reference: str | None = None,
-    weights: Weights | str = Weights.NONE,
+    weights: Weights | str | None = None,
     exclude_outliers: float | None = None,
     *,
     outlier_rule: OutlierRule | str = OutlierRule.CC1,
@@ -579,11 +586,25 @@ def reconcile(
     ``ls``
         Minimise ``sum w_ij (r_j I_ij - s_i E_ij)^2`` with ``r_ref = 1`` (a linear
         least-squares problem in the other factors, solved by sparse normal equations).
-        Standard errors from the fit.
+        Standard errors from the fit. Not recommended (a ``UserWarning`` says so): absolute
+        residuals reward small factors, so ls shrinks them toward zero; kept for comparison.
     ``log-ls``
         The two-way additive model ``log I_ij - log E_ij = log s_i - log r_j + e_ij`` with
         ``log r_ref = 0``, sparse weighted least squares; standard errors from the fit,
         intervals ``exp(log f +- z se)``.
+    ``bayes``
+        The Bayesian measurement model of :mod:`migdata.mirror.bayes` (IMEM/MigMod family):
+        true flows for every corridor-year of the table's countries and years, including
+        corridors no side reported, with ``lower``/``upper`` intervals (``level``, default
+        0.90) in ``flows``, undercount and accuracy posteriors in ``parameters`` and sampler
+        diagnostics in ``sampler`` (a ``RuntimeWarning`` when R-hat > 1.01, ESS < 100 or
+        any divergence). ``reference`` is optional (without it the Beta priors identify the
+        scale); ``quality`` (a DataFrame or ``"table"``) gives the priors; ``covariates``
+        (:func:`~migdata.mirror.read_covariates`) the gravity model; ``inference``
+        ``"nuts"`` (NumPyro NUTS, ``chains`` x ``draws`` after ``warmup``) or ``"laplace"``
+        (Gaussian approximation at the posterior mode, for interactive use). Needs
+        ``pip install 'migdata[bayes]'``. ``weights``, ``exclude_outliers``,
+        ``bootstrap``, ``tol`` and ``max_iter`` do not apply.
     ``poulain``
         Alternate ``s_i <- sum_j w r_j I_ij / sum_j w E_ij`` and
         ``r_j <- sum_i w s_i E_ij / sum_i w I_ij``, renormalised so ``r_ref = 1``, until
@@ -594,7 +615,7 @@ def reconcile(
     destinations) to be connected and to contain the reference, otherwise
     :class:`~migdata.errors.ModelError` names the separate groups.
 
-    The weights (``weights``): ``none``: ``w = 1``. ``relative``: ls ``w = 1/(I+E)^2``
+    The weights (``weights``; default ``count``): ``none``: ``w = 1``. ``relative``: ls ``w = 1/(I+E)^2``
     (squared discrepancy relative to the pair size); log-ls ``w = 1`` (log residuals are
     already relative); poulain ``w = 1/(I+E)`` (each pair counts about equally in the sums).
     ``count``: inverse Poisson variance, ls ``w = 1/(I+E)``, log-ls ``w = 1/(1/I + 1/E)``,
@@ -604,7 +625,12 @@ def reconcile(
     unknown 0.50, ``data/mirror/classes.csv``); log-ls ``w = 1/(sd_I^2 + sd_E^2)``, ls
     ``w = 1/((I sd_I)^2 + (E sd_E)^2)``, poulain ``w = 1/(sd_I^2 + sd_E^2)``. Every
     weighting is scale-free: multiplying all flows by a constant leaves the factors
-    unchanged.
+    unchanged. The default, ``count``, is the inverse variance of each pair's discrepancy
+    under a Poisson model of the reported counts: for log-ls ``var(log I - log E) ~ 1/I +
+    1/E``, so a corridor of 5 persons weighs about 10,000 times less than one of 50,000
+    (with ``none``, the default before migdata 0.2, both counted equally; Slovakia's
+    emigration factor in 2015 moves from 14.3 with ``none`` to 8.2 with ``count``).
+    ``accuracy`` adds the reporters' accuracy classes instead of the counting noise.
 
     The reference (``reference``): named with ``reference``; otherwise ``quality`` must be
     given and the best-scored country that reports immigration on a mirrored pair is
@@ -635,7 +661,10 @@ def reconcile(
     quality
         Scores or classes per country for choosing the reference.
     level
-        Confidence level of the intervals.
+        Confidence level of the intervals (default 0.95; 0.90 for ``bayes``).
+    covariates, inference, draws, warmup, chains
+        ``method="bayes"`` only (see above); ``draws`` is also the number of draws of the
+        Laplace approximation.
     tol, max_iter
         Convergence of ``poulain``.
 
@@ -655,7 +684,11 @@ def reconcile(
     >>> rec.flows.harmonised.round(1).tolist()
     [160.0, 180.0, 60.0, 100.0, 80.0]
     """
-    method, weights = Method(method), Weights(weights)
+    # Default: count weights, the inverse variance of each pair's discrepancy under a Poisson
+    # count model (for log-ls var(log I - log E) ~ 1/I + 1/E), so a 5-person corridor does not
+    # count as much as a 50,000-person one.
+    method = Method(method)
+    weights = Weights.COUNT if weights is None else Weights(weights)
     outlier_rule = OutlierRule(outlier_rule)
     level = (0.90 if method is Method.BAYES else 0.95) if level is None else level
     if not 0 < level < 1:
@@ -671,6 +704,14 @@ def reconcile(
         return reconcile_bayes(table, reference=ref, quality=quality, covariates=covariates,
                                inference=inference, draws=draws, warmup=warmup, chains=chains,
                                seed=seed, level=level)  # fmt: skip
+    if method is Method.LS:
+        warnings.warn(
+            "method='ls' minimises absolute discrepancies r_j I_ij - s_i E_ij, which rewards "
+            "small factors: it shrinks them toward zero (on the 2015 Eurostat table 88% of its "
+            "factors are below 1, and in 2014 it raises mean |CC1| from 0.760 to 0.803). It is "
+            "kept for comparison with published work; use method='log-ls' (the default)",
+            UserWarning, stacklevel=2,
+        )  # fmt: skip
     data = table.data
     imm, emi = data["immigration"].to_numpy(float), data["emigration"].to_numpy(float)
     with np.errstate(invalid="ignore"):
@@ -770,13 +811,16 @@ class _FactorArrays:
     ci_high: np.ndarray
     n_pairs: np.ndarray
     status: np.ndarray  # index into _STATUS
+    se_boot: np.ndarray  # bootstrap SE (NaN without bootstrap)
+    se_formula: np.ndarray  # bool: ``se`` is the model formula's (else the bootstrap's)
 
     @classmethod
     def empty(cls, n_cells: int, n_countries: int) -> _FactorArrays:
         shape = (n_cells, n_countries, 2)
         nan = np.full(shape, np.nan)
         return cls(nan, nan.copy(), nan.copy(), nan.copy(), np.zeros(shape, dtype=np.int64),
-                   np.zeros(shape, dtype=np.int8))  # fmt: skip
+                   np.zeros(shape, dtype=np.int8), nan.copy(),
+                   np.ones(shape, dtype=bool))  # fmt: skip
 
     def store(self, k: int, fit: _Fit, pairs: _Pairs, ref: str, z: float, log_scale: bool,
               reps_r: list[np.ndarray], reps_s: list[np.ndarray],
@@ -804,7 +848,10 @@ class _FactorArrays:
             with np.errstate(invalid="ignore"):
                 lo, hi = np.nanquantile(reps, [alpha, 1 - alpha], axis=0)
                 sd = np.nanstd(reps, axis=0, ddof=1)
+            self.se_formula[k, codes, side] = ~np.isnan(se) | is_ref
             se = np.where(np.isnan(se), sd, se)
+            sd = np.where(is_ref, 0.0, sd)
+            self.se_boot[k, codes, side] = sd
             se, lo, hi = (np.where(is_ref, v, x) for v, x in ((0.0, se), (1.0, lo), (1.0, hi)))
         self.factor[k, codes, side] = f
         self.se[k, codes, side] = se
@@ -832,6 +879,8 @@ def _factor_table(res: _FactorArrays, codes: _Codes, data: pd.DataFrame) -> pd.D
             "side": _SIDES[side],
             "factor": res.factor[k, c, side],
             "se": res.se[k, c, side],
+            "se_source": np.where(res.se_formula[k, c, side], "formula", "bootstrap"),
+            "se_bootstrap": res.se_boot[k, c, side],
             "ci_low": res.ci_low[k, c, side],
             "ci_high": res.ci_high[k, c, side],
             "n_pairs": res.n_pairs[k, c, side],
@@ -928,10 +977,17 @@ def _diagnostics(flows: pd.DataFrame, codes: _Codes, fits: pd.DataFrame) -> pd.D
     """Per cell with a pair reported by both sides: counts and mean |CC1| before and after."""
     n_cells = len(codes.cells)
     both = np.asarray(flows["reported_by"].eq("both").fillna(False), dtype=bool)
-    ok = both & flows["s"].notna().to_numpy() & flows["r"].notna().to_numpy()
+    with np.errstate(invalid="ignore"):
+        positive = (flows["immigration"].to_numpy(float) > 0) & (
+            flows["emigration"].to_numpy(float) > 0)
+    # A pair with a zero side is left out of the fit (no log ratio): count it apart and keep
+    # it out of the |CC1| means, so the statistics describe the pairs the fit used.
+    zero = both & ~positive
+    ok = both & positive & flows["s"].notna().to_numpy() & flows["r"].notna().to_numpy()
     cell_b, cell_ok = codes.cell[both], codes.cell[ok]
     n_both = np.bincount(cell_b, minlength=n_cells)
     n_out = np.bincount(cell_b, flows["outlier"].to_numpy()[both], minlength=n_cells)
+    n_zero = np.bincount(codes.cell[zero], minlength=n_cells)
     n_ok = np.bincount(cell_ok, minlength=n_cells)
     before = np.abs(_cc1(flows["immigration"].to_numpy()[ok], flows["emigration"].to_numpy()[ok]))
     after = np.abs(
@@ -949,12 +1005,13 @@ def _diagnostics(flows: pd.DataFrame, codes: _Codes, fits: pd.DataFrame) -> pd.D
     out = codes.cells.iloc[keep].reset_index(drop=True)
     out["n_both"] = n_both[keep]
     out["n_outliers"] = n_out[keep].astype(np.int64)
-    out["n_used"] = out["n_both"] - out["n_outliers"]
+    out["n_zero"] = n_zero[keep]
+    out["n_used"] = out["n_both"] - out["n_outliers"] - out["n_zero"]
     # Cells without an adjusted pair have no statistics (NaN), as a grouped mean would give.
     out["n_adjusted"] = n_ok[keep] if has_ok.all() else np.where(has_ok, n_ok[keep], np.nan)
     out["mean_abs_cc1_before"] = np.where(has_ok, mean_before[keep], np.nan)
     out["mean_abs_cc1_after"] = np.where(has_ok, mean_after[keep], np.nan)
     out = out.assign(cell=keep).merge(fits, on="cell", how="left")
-    cols = ["year", "sex", "age", "n_both", "n_used", "n_outliers", "n_adjusted",
+    cols = ["year", "sex", "age", "n_both", "n_used", "n_outliers", "n_zero", "n_adjusted",
             "mean_abs_cc1_before", "mean_abs_cc1_after", "converged", "iterations"]  # fmt: skip
     return out[cols]
