@@ -617,7 +617,8 @@ def reconcile(
 
     The weights (``weights``; default ``count``): ``none``: ``w = 1``. ``relative``: ls
     ``w = 1/(I+E)^2`` (squared discrepancy relative to the pair size); log-ls ``w = 1`` (log
-    residuals are already relative); poulain ``w = 1/(I+E)`` (each pair counts about equally in the sums).
+    residuals are already relative); poulain ``w = 1/(I+E)`` (each pair counts about
+    equally in the sums).
     ``count``: inverse Poisson variance, ls ``w = 1/(I+E)``, log-ls ``w = 1/(1/I + 1/E)``,
     poulain ``w = 1``. ``accuracy`` (quality link): each reported flow has a log-normal
     error whose SD depends on its reporter's accuracy class
