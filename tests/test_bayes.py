@@ -157,7 +157,7 @@ def test_errors_name_what_is_wrong(simulated, monkeypatch) -> None:  # type: ign
 
 
 def test_covariates_from_the_shared_file(shared_data) -> None:  # type: ignore[no-untyped-def]
-    cov = read_covariates(shared_data / "eurostat_mirror_flows_2010_2019.csv")
+    cov = read_covariates(shared_data.path("eurostat_mirror_flows_2010_2019.csv"))
     assert {"pop_origin", "distance", "contiguity", "common_language"} <= set(cov.columns)
     se_fi = cov[(cov["origin"] == "SWE") & (cov["destination"] == "FIN")]
     assert se_fi["contiguity"].eq(1).all() and len(se_fi) == 10
