@@ -40,7 +40,6 @@ from typing import IO, Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import gammaln
 
 from migdata.errors import ConfigurationError, DependencyError, InputError, ModelError
 from migdata.mirror.eurostat import read_csv, resolve_countries
@@ -252,6 +251,8 @@ def _side_columns(data: pd.DataFrame, side: str) -> tuple[np.ndarray, np.ndarray
 def _prepare(data: pd.DataFrame, names: np.ndarray, years: np.ndarray, ref: str | None,
              q: pd.DataFrame, x: np.ndarray, o: np.ndarray, d: np.ndarray,
              notes: list[str]) -> _Group:  # fmt: skip
+    from scipy.special import gammaln  # here: keeps scipy.special out of `import migdata`
+
     from migdata.mirror.reconcile import _classes
 
     n, n_t = len(names), len(years)
