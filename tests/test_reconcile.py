@@ -114,7 +114,10 @@ def test_outliers_excluded_and_listed(real2015: MirrorTable) -> None:
     """Corridors above the |CC1| threshold are excluded from estimation and listed."""
     rec = reconcile(real2015, "log-ls", reference="SE", exclude_outliers=1.5)
     assert len(rec.outliers) > 0 and (rec.outliers.cc1.abs() > 1.5).all()
-    assert rec.diagnostics.n_used.item() == 200 - len(rec.outliers)
+    # One pair has a zero side (no log ratio): it is neither used nor an outlier (issue 18).
+    d = rec.diagnostics.iloc[0]
+    assert (d.n_both, d.n_zero) == (200, 1)
+    assert d.n_used == 200 - len(rec.outliers) - 1
     flagged = rec.flows.loc[rec.flows.outlier]
     assert flagged.provenance.str.contains("outlier").all()
 
@@ -197,7 +200,9 @@ def test_diagnostics_skip_pairs_without_cc1() -> None:
     f = rec.flows.loc[(rec.flows.reported_by == "both") & rec.flows.s.notna() & rec.flows.r.notna()]
     before = (2 * (f.immigration - f.emigration) / (f.immigration + f.emigration)).abs()
     d = rec.diagnostics.iloc[0]
-    assert d.n_adjusted == len(f) and before.isna().sum() == 1
+    # The 0/0 pair is not fitted (issue 18): counted in n_zero, not among the adjusted pairs.
+    assert before.isna().sum() == 1
+    assert d.n_adjusted == len(f) - 1 and d.n_zero == 1
     assert d.mean_abs_cc1_before == pytest.approx(before.mean())
 
 
