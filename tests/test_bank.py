@@ -96,3 +96,15 @@ def test_levels_within_range(item: bank.Item, data: st.DataObject) -> None:
         value = str(data.draw(st.integers(0, 60)))
     level = bank.item_level(item, value)
     assert level is not None and 0 <= level <= 3
+
+
+def test_ticked_share_rounds_half_up_in_code_and_bank_comment() -> None:
+    """Level of a multiple-choice item = 3 x share ticked, rounded half up, as common.yaml says."""
+    from migdata._resources import questionnaire_dir
+
+    multiple = [i for i in bank.all_items() if i.type == "multiple" and i.scored]
+    item = next(i for i in multiple if len(i.options) % 2 == 0)
+    half = ";".join(o.code for o in item.options[: len(item.options) // 2])
+    assert bank.item_level(item, half) == 2  # 3 x 0.5 = 1.5 rounds up to 2
+    common = questionnaire_dir() / "common.yaml"
+    assert "rounded half up" in common.read_text(encoding="utf-8")

@@ -79,6 +79,7 @@ def test_six_months_and_one_day_target(months: float, expected: str) -> None:
         ("permit_validity", "UN1998", "PROXY"),
         ("intended", "EU862", "MATCH"),
         ("intended", "UN2021_12M", "MATCH"),
+        ("intended", "UN1998", "MATCH"),
         ("observed", "UN1998", "MATCH"),
     ],
 )
@@ -280,3 +281,13 @@ def test_multilingual_answers_and_length_mismatch() -> None:
     assert immigration_undercount("Non", "sim", "لا") == 1.0
     with pytest.raises(InputError, match=r"deregistration\.obligation.*expected 3 answers.*got 2"):
         emigration_undercount(["yes", "no"], "yes", ["no", "no", "yes"])
+
+
+def test_docstring_agrees_with_the_data_on_intended_duration() -> None:
+    """The compliance() rules say what definitions.yaml says: UN 1998 accepts intended duration
+    and not registration rules."""
+    doc = " ".join(compliance.__doc__.split())
+    assert "UN 1998 accepts neither" not in doc
+    assert "UN 2021 targets and UN 1998 accept intended duration" in doc
+    facts = target_facts("UN1998")
+    assert facts.accepts_intended and not facts.accepts_registration

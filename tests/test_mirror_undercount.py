@@ -139,3 +139,20 @@ def test_summaries_equal_plain_nan_aware_computation(
     np.testing.assert_allclose(lo, want_lo, rtol=1e-12)
     np.testing.assert_allclose(hi, want_hi, rtol=1e-12)
     np.testing.assert_allclose(se, want_se, rtol=1e-9, atol=1e-12)
+
+
+def test_bootstrap_without_totals_is_poisson_counting_noise() -> None:
+    """One partner only: the former binomial with n = the table's sum had p = 1 and no
+    variation; the Poisson bootstrap gives se(log U) ~ sqrt(1/E + 1/I)."""
+    import numpy as np
+    import pandas as pd
+
+    from migdata.mirror import MirrorTable, undercount_index
+
+    raw = pd.DataFrame({"Year": [2015], "Sending_iso2": ["IT"], "Receiving_iso2": ["SE"],
+                        "Emig": [500], "Immi": [1000]})  # fmt: skip
+    u = undercount_index(MirrorTable.from_eurostat(raw), ["SE"], duration_table=None,
+                         draws=4000, seed=1)  # fmt: skip
+    row = u.query("country == 'ITA' and side == 'emigration'").iloc[0]
+    assert row["se_log"] == pytest.approx(np.sqrt(1 / 500 + 1 / 1000), rel=0.1)
+    assert row["ci_low"] < 0.5 < row["ci_high"]

@@ -14,9 +14,14 @@ from migdata.errors import ConfigurationError, InputError, ModelError
 from migdata.mirror.reconcile import Method, Weights, _dense_inverse, reconcile
 from migdata.mirror.table import MirrorTable
 
+# ls warns that it shrinks factors (tested below); the other tests still check its numbers.
+pytestmark = pytest.mark.filterwarnings("ignore:method='ls':UserWarning")
+
 CODES = ["SE", "DK", "FI", "NO", "IS", "BE", "NL"]
 ALPHA3 = ["SWE", "DNK", "FIN", "NOR", "ISL", "BEL", "NLD"]
 FACTOR_METHODS = [Method.LS, Method.LOG_LS, Method.POULAIN]
+# The deterministic methods (method="bayes" has its own tests in test_bayes.py).
+DETERMINISTIC = [m for m in Method if m is not Method.BAYES]
 
 
 @st.composite
@@ -54,7 +59,7 @@ def test_methods_recover_known_factors(case: tuple, method: Method) -> None:
 
 
 @settings(max_examples=20, deadline=None)
-@given(synthetic(), st.sampled_from(list(Method)), st.sampled_from(list(Weights)),
+@given(synthetic(), st.sampled_from(DETERMINISTIC), st.sampled_from(list(Weights)),
        st.floats(1e-3, 1e3))  # fmt: skip
 def test_invariants(case: tuple, method: Method, weights: Weights, k: float) -> None:
     """Scaling is harmless, r_ref = 1 exactly, factors > 0, harmonised between adjusted sides."""
@@ -79,7 +84,7 @@ def real2015(shared_data: Any) -> MirrorTable:
     return MirrorTable.from_eurostat(path).select(year=2015)
 
 
-@pytest.mark.parametrize("method", list(Method))
+@pytest.mark.parametrize("method", DETERMINISTIC)
 @pytest.mark.parametrize("weights", ["none", "accuracy"])
 def test_real_2015_every_method_lowers_asymmetry(
     real2015: MirrorTable, method: Method, weights: str
@@ -109,7 +114,10 @@ def test_outliers_excluded_and_listed(real2015: MirrorTable) -> None:
     """Corridors above the |CC1| threshold are excluded from estimation and listed."""
     rec = reconcile(real2015, "log-ls", reference="SE", exclude_outliers=1.5)
     assert len(rec.outliers) > 0 and (rec.outliers.cc1.abs() > 1.5).all()
-    assert rec.diagnostics.n_used.item() == 200 - len(rec.outliers)
+    # One pair has a zero side (no log ratio): it is neither used nor an outlier (issue 18).
+    d = rec.diagnostics.iloc[0]
+    assert (d.n_both, d.n_zero) == (200, 1)
+    assert d.n_used == 200 - len(rec.outliers) - 1
     flagged = rec.flows.loc[rec.flows.outlier]
     assert flagged.provenance.str.contains("outlier").all()
 
@@ -173,7 +181,7 @@ def _years_table(seed: int, years: int = 3) -> MirrorTable:
 
 
 @settings(max_examples=8, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.sampled_from(list(Method)))
+@given(st.integers(0, 2**32 - 1), st.sampled_from(DETERMINISTIC))
 def test_all_years_at_once_equal_year_by_year(seed: int, method: Method) -> None:
     """Reconciling all years in one call gives, per year, what a call on that year alone gives."""
     table = _years_table(seed)
@@ -192,7 +200,9 @@ def test_diagnostics_skip_pairs_without_cc1() -> None:
     f = rec.flows.loc[(rec.flows.reported_by == "both") & rec.flows.s.notna() & rec.flows.r.notna()]
     before = (2 * (f.immigration - f.emigration) / (f.immigration + f.emigration)).abs()
     d = rec.diagnostics.iloc[0]
-    assert d.n_adjusted == len(f) and before.isna().sum() == 1
+    # The 0/0 pair is not fitted (issue 18): counted in n_zero, not among the adjusted pairs.
+    assert before.isna().sum() == 1
+    assert d.n_adjusted == len(f) - 1 and d.n_zero == 1
     assert d.mean_abs_cc1_before == pytest.approx(before.mean())
 
 
@@ -243,3 +253,49 @@ def test_missing_country_is_an_input_error() -> None:
     with pytest.raises(InputError, match="origin") as err:
         reconcile(MirrorTable(data), "log-ls", reference="SE")
     assert err.value.row == 3
+
+
+# ---------------------------------------------------------------- corrections (issue 18)
+def _small(emig: list[float]) -> MirrorTable:
+    return MirrorTable.from_eurostat(pd.DataFrame({"Year": 2015,
+        "Sending_iso2": ["SE", "DK", "FI", "SE", "DK", "FI"],
+        "Receiving_iso2": ["DK", "FI", "SE", "FI", "SE", "DK"],
+        "Emig": emig, "Immi": [100, 80, 60, 45, 170, 30]}))  # fmt: skip
+
+
+def test_a_pair_with_a_zero_side_is_not_counted_as_used() -> None:
+    """The E = 0 pair has no log ratio: it is left out of the fit and of the statistics."""
+    rec = reconcile(_small([50, 80, 30, 40, 90, 0]), "log-ls", reference="SE")
+    d = rec.diagnostics.iloc[0]
+    assert (d["n_both"], d["n_zero"], d["n_used"], d["n_adjusted"]) == (6, 1, 5, 5)
+    f = rec.flows[rec.flows["emigration"] > 0]
+    cc1 = (f["immigration"] - f["emigration"]) / ((f["immigration"] + f["emigration"]) / 2)
+    assert d["mean_abs_cc1_before"] == pytest.approx(cc1.abs().mean())
+
+
+def test_bootstrap_se_is_reported_and_labelled() -> None:
+    table = _small([50, 80, 30, 40, 90, 25])
+    plain = reconcile(table, "log-ls", reference="SE")
+    assert plain.factors["se_bootstrap"].isna().all()
+    assert plain.factors["se_source"].eq("formula").all()
+    boot = reconcile(table, "log-ls", reference="SE", bootstrap=200, seed=3)
+    est = boot.factors[boot.factors["status"] == "estimated"]
+    assert est["se_bootstrap"].gt(0).all()
+    assert np.allclose(est["se"], plain.factors.loc[est.index, "se"])  # formula SE kept
+    poulain = reconcile(table, "poulain", reference="SE", bootstrap=200, seed=3)
+    est = poulain.factors[poulain.factors["status"] == "estimated"]
+    assert est["se_source"].eq("bootstrap").all()
+    assert np.allclose(est["se"], est["se_bootstrap"])
+
+
+def test_default_weights_are_count_weights() -> None:
+    table = _small([50, 80, 30, 40, 90, 25])
+    default = reconcile(table, "log-ls", reference="SE")
+    assert default.weights is Weights.COUNT
+    count = reconcile(table, "log-ls", reference="SE", weights="count")
+    assert np.allclose(default.factors["factor"], count.factors["factor"])
+
+
+def test_ls_warns_that_it_shrinks_factors() -> None:
+    with pytest.warns(UserWarning, match="shrinks them toward zero"):
+        reconcile(_small([50, 80, 30, 40, 90, 25]), "ls", reference="SE")

@@ -298,3 +298,15 @@ def test_property_row_order_does_not_matter(case: tuple[pd.DataFrame, ...], rnd:
     b = apply_rubric(table.iloc[order], items, loadings)
     pd.testing.assert_frame_equal(a.scores, b.scores)
     pd.testing.assert_frame_equal(a.explanation, b.explanation)
+
+
+def test_per_source_item_weight_is_split_among_its_sources() -> None:
+    """docs/concepts/quality.rst: a per-source item keeps weight w in total, w / n per source.
+    q1 (w 3) answered for two sources (levels 3 and 0), q2 (w 1) once, level 3: accuracy
+    = (1.5*0.5*3 + 1.5*0.5*0 + 1*3) / (3 (1.5*0.5*2 + 1)) = 5.25 / 7.5."""
+    a = answers({"q1": 3, "q2": 3})
+    extra = a.iloc[[0]].assign(source_id="S2", level=0)
+    a = pd.concat([a.assign(source_id=["S1", ""]), extra], ignore_index=True)
+    a = a.astype({"level": "Int64"})
+    res = apply_rubric(a, ITEMS, LOADINGS)
+    assert score_of(res, "accuracy") == pytest.approx(5.25 / 7.5)

@@ -54,6 +54,9 @@ class Bundle:
         The validation report of each file.
     notes
         What merging decided (identical duplicates kept once, keys added or dropped, ...).
+    intervals
+        Optional companion table of reconciled flows with their interval bounds
+        (:meth:`migdata.mirror.Reconciliation.interval_table`), written as ``intervals.csv``.
     """
 
     table: pd.DataFrame
@@ -63,6 +66,7 @@ class Bundle:
     rejected: pd.DataFrame
     reports: dict[str, ValidationReport] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    intervals: pd.DataFrame | None = None
 
     def coverage_matrix(self) -> pd.DataFrame:
         """Coverage as a member x (dataflow, year) table of observation counts."""
@@ -91,6 +95,11 @@ class Bundle:
             ("rejected", self.rejected),
         ):
             atomic_write(folder / f"{name}.csv", frame.to_csv(index=False, lineterminator="\n"))
+        if self.intervals is not None:
+            atomic_write(
+                folder / "intervals.csv",
+                self.intervals.to_csv(index=False, lineterminator="\n"),
+            )
         return target
 
     def __repr__(self) -> str:

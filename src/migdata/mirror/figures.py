@@ -17,7 +17,7 @@ from migdata.mirror.indicators import pair_indicators
 from migdata.mirror.reconcile import Reconciliation
 from migdata.mirror.table import MirrorTable
 
-__all__ = ["cc1_heatmap", "factor_plot", "flows_plot"]
+__all__ = ["cc1_heatmap", "factor_plot", "flows_plot", "interval_plot"]
 
 _LOG_TICKS = [0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100]
 
@@ -223,4 +223,72 @@ def flows_plot(
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=3, frameon=False)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
+    return fig
+
+
+def interval_plot(result: Reconciliation, corridors: list[tuple[str, str]] | None = None, *,
+                  max_panels: int = 12) -> Figure:  # fmt: skip
+    """Reported sides versus the estimated true flow and its interval, one panel per corridor.
+
+    For a reconciliation with intervals (``method="bayes"``): each panel shows, by year,
+    the emigration reported by the origin, the immigration reported by the destination, the
+    posterior median (line) and the interval (``lower``-``upper``, band). Without
+    ``corridors`` the largest corridors (by estimated flow) are shown, at most
+    ``max_panels``, favouring a mix of both-sided, one-sided and unreported ones.
+
+    Examples
+    --------
+    >>> rec = reconcile(table, "bayes", reference="SE")  # doctest: +SKIP
+    >>> interval_plot(rec, [("SE", "FI"), ("PL", "IT")])  # doctest: +SKIP
+    <Figure size ...>
+    """
+    flows = result.flows
+    if "lower" not in flows.columns:
+        raise InputError("the reconciliation has no intervals (lower/upper): use "
+                         "method='bayes'")  # fmt: skip
+    flows = flows.loc[(flows["sex"] == "_T") & (flows["age"] == "_T")]
+    if corridors is None:
+        size = flows.groupby(["origin", "destination", "sides"])["harmonised"].sum()
+        size = size.reset_index().sort_values("harmonised", ascending=False)
+        # The largest corridors of each kind of reporting, in turn.
+        size["rank"] = size.groupby("sides").cumcount()
+        pairs = (size.sort_values(["rank", "harmonised"], ascending=[True, False])
+                 [["origin", "destination"]].drop_duplicates())  # fmt: skip
+        chosen = [tuple(p) for p in pairs.head(max_panels).to_numpy()]
+    else:
+        chosen = []
+        for o, d in corridors:
+            codes = resolve_countries(pd.Series([o, d]))
+            if codes.isna().any():
+                raise InputError(f"unknown country in corridor {(o, d)!r}")
+            chosen.append((str(codes.iloc[0]), str(codes.iloc[1])))
+    if not chosen:
+        raise InputError("no corridor to plot")
+    ncol = min(3, len(chosen))
+    nrow = -(-len(chosen) // ncol)
+    fig = Figure(figsize=(4.2 * ncol, 2.9 * nrow + 0.6))
+    axes = fig.subplots(nrow, ncol, squeeze=False)
+    for ax, (o, d) in zip(axes.ravel(), chosen, strict=False):
+        f = flows.loc[(flows["origin"] == o) & (flows["destination"] == d)].sort_values("year")
+        if f.empty:
+            raise InputError(f"no flows of corridor {o} -> {d} in the reconciliation")
+        yr = f["year"].to_numpy()
+        ax.fill_between(yr, f["lower"], f["upper"], color="0.8", label="interval")
+        ax.plot(yr, f["harmonised"], color="black", lw=1.5, label="estimate (median)")
+        ax.plot(yr, f["emigration"], "o", color="tab:orange", ms=4,
+                label="emigration reported by origin")  # fmt: skip
+        ax.plot(yr, f["immigration"], "s", color="tab:blue", ms=4,
+                label="immigration reported by destination")  # fmt: skip
+        ax.set_title(f"{o} -> {d}", fontsize=9)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+    for ax in axes.ravel()[len(chosen):]:
+        ax.set_visible(False)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
+    pct = round(100 * result.level)
+    fig.suptitle(f"Reported sides and estimated true flows with {pct}% intervals "
+                 f"({result.method.value})", fontsize=10)  # fmt: skip
+    fig.tight_layout(rect=(0, 0.06, 1, 0.97))
     return fig

@@ -1,5 +1,6 @@
 """The QuantMig reference-group undercount index of emigration and immigration data, raw and
-duration-corrected, with seeded binomial-bootstrap confidence intervals (DOMAIN.md 5.3).
+duration-corrected, with seeded Poisson (or, given published totals, binomial) bootstrap
+confidence intervals of the counting noise (DOMAIN.md 5.3).
 """
 
 from __future__ import annotations
@@ -122,23 +123,22 @@ def undercount_index(
     unknown are left out of the corrected index (counted in ``n_no_threshold``), never given
     R = 1.
 
-    **Bootstrap.** Following Dańko's UndercountMigScores ("Bilateral flows ratios and their
-    confidence intervals"), the numerator and the denominator are independent migration
-    processes simulated by binomial draws with n = the reporter's total flow for that side and
-    year and p = flow / n, so the expected draw equals the reported flow. The numerator (all
-    flows reported by X) is drawn as one binomial for the sum over c, Bin(N_X, sum_c f / N_X),
-    scaled by the duration-weighted mean factor; each denominator flow is reported by a
-    different country c and is drawn separately, Bin(N_c, f_c / N_c), then multiplied by R_c.
-    N is the reporter's total over all partners present in the table (or ``totals`` where
-    given; never less than that sum); non-integer flows are rounded. When the table holds
-    all of a reporter's flows to the reference group and nothing else, p = 1 and that side
-    has no sampling variation: pass published ``totals`` for meaningful intervals. The raw
-    and the corrected index of a country use the same draws of each reported flow (common
-    random numbers; only the R weights differ), so their intervals are comparable. Every
-    replicate is drawn exactly with ``numpy.random.Generator.binomial``, all replicates of
-    one flow in a row (in chunks that bound memory); intervals are percentile intervals and
-    ``se_log`` the standard deviation of log U over replicates. The same seed gives the
-    same intervals.
+    **Bootstrap.** The numerator and the denominator are independent counting processes.
+    Without ``totals`` each reported flow is drawn as a Poisson count with mean the reported
+    flow (the numerator as one Poisson for the sum over c, scaled by the duration-weighted
+    mean factor; each denominator flow separately, then multiplied by R_c). With published
+    ``totals`` (Dańko's UndercountMigScores, "Bilateral flows ratios and their confidence
+    intervals") the draws are binomial with n = the reporter's published total for that side
+    and year and p = flow / n (n never less than the sum in the table). The binomial with n =
+    the reporter's sum over the partners *in the table* (migdata's former default) is too
+    narrow where one partner dominates (p near 1, no variation at p = 1), hence the Poisson
+    default. Either way the intervals cover **counting noise only**: not undercount,
+    definitions or coverage errors, which the index itself measures. Non-integer flows are
+    rounded. The raw and the corrected index of a country use the same draws of each
+    reported flow (common random numbers; only the R weights differ), so their intervals are
+    comparable. All replicates of one flow are drawn in a row (in chunks that bound memory);
+    intervals are percentile intervals and ``se_log`` the standard deviation of log U over
+    replicates. The same seed gives the same intervals.
 
     Parameters
     ----------
@@ -156,7 +156,8 @@ def undercount_index(
     level
         Confidence level of the percentile intervals.
     totals
-        Optional published totals (columns country, year, side, total) used as binomial n.
+        Optional published totals (columns country, year, side, total): binomial draws with
+        these n instead of Poisson draws.
 
     Returns
     -------
@@ -226,7 +227,8 @@ def undercount_index(
         out["log_index"] = np.log(out["index"])
     out[["ci_low", "ci_high", "se_log"]] = np.nan
     if draws > 0 and len(out):
-        lo, hi, se = _bootstrap(flows, out, _reporter_totals(data, totals), draws, seed, level)
+        lo, hi, se = _bootstrap(flows, out, _reporter_totals(data, totals), draws, seed, level,
+                                poisson=totals is None)  # fmt: skip
         out["ci_low"], out["ci_high"], out["se_log"] = lo, hi, se
     cols = [*gkey, "n_partners", "n_no_threshold", "numerator", "denominator", "index"]
     out = out[[*cols, "log_index", "ci_low", "ci_high", "se_log"]]
@@ -251,8 +253,11 @@ def _bootstrap(
     draws: int,
     seed: int,
     level: float,
+    *,
+    poisson: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Percentile intervals and log-scale SD of U from binomial replicates (vectorised)."""
+    """Percentile intervals and log-scale SD of U from binomial replicates (vectorised);
+    Poisson replicates with mean the reported flow when ``poisson`` (no published totals)."""
     rng = np.random.default_rng(seed)
     keys = ["country", "year", "sex", "age", "side"]
     tot = totals.set_index(keys)["total"]
@@ -300,8 +305,14 @@ def _bootstrap(
     chunk = max(1, _MAX_CELLS // max(1, len(first) + len(num_first)))
     for start in range(0, draws, chunk):
         b = min(chunk, draws - start)
-        num = rng.binomial(n_num[:, None], p_num[:, None], size=(len(num_first), b))
-        den = rng.binomial(n_den[:, None], p_den[:, None], size=(len(first), b))
+        if poisson:
+            lam_num = np.round(groups["num_raw"].to_numpy(float)[num_first])
+            num = rng.poisson(lam_num[:, None], size=(len(num_first), b))
+            den = rng.poisson(np.round(flows["den"].to_numpy(float)[first])[:, None],
+                              size=(len(first), b))  # fmt: skip
+        else:
+            num = rng.binomial(n_num[:, None], p_num[:, None], size=(len(num_first), b))
+            den = rng.binomial(n_den[:, None], p_den[:, None], size=(len(first), b))
         den_sum = summer @ den.astype(float)
         with np.errstate(divide="ignore", invalid="ignore"):
             u[:, start : start + b] = num[num_id] * num_scale[:, None] / den_sum

@@ -641,7 +641,9 @@ def compliance(profile: SourceProfile, target: Any, measure: str | None = None) 
     - T = T* -> MATCH when the basis is observed (or unknown, flagged ``basis_unknown``), or
       is one the target accepts: EU 862 accepts intended duration and registration/permit
       rules ("is, or is expected to be"; legal or registered residence "in default"); the
-      UN 2021 targets accept intended duration; UN 1998 accepts neither. Otherwise PROXY.
+      UN 2021 targets and UN 1998 accept intended duration ("moves ... for at least 12
+      months": the stay may be intended) but not registration rules (``accepts_intended``
+      and ``accepts_registration`` in ``data/standards/definitions.yaml``). Otherwise PROXY.
       So a 12-month registration rule is MATCH for EU862 but PROXY for UN1998.
     - T*/2 <= T < T* -> APPROXIMATE (6-11 months against 12; 3-5 months against the
       six-month rule).
