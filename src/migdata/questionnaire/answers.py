@@ -32,6 +32,7 @@ from migdata.questionnaire._layout import (
     LISTS_SHEET,
     META_SHEET,
     make_key,
+    module_of_sheet,
     normalise,
 )
 
@@ -769,8 +770,8 @@ def _read_xlsx(path: Path) -> Answers:
         for sheet in book.sheetnames:
             if sheet in (META_SHEET, LISTS_SHEET):
                 continue
-            module = sheet.strip().upper()
-            if module not in bank.MODULES:
+            module = module_of_sheet(sheet)
+            if module is None:
                 if not country:
                     country = _country_from_instructions(book, sheet) or country
                 continue  # instructions and extra sheets carry no answers

@@ -28,6 +28,12 @@ def register(sub: Any) -> Any:
         help="sources to describe, as source types or type:name "
         "(e.g. census 'population_register:NPR')",
     )
+    t.add_argument(
+        "--contact",
+        default=None,
+        help="who answers questions at the Secretariat (name, e-mail, telephone), "
+        "printed in the instructions; omitted when not given",
+    )
     t.set_defaults(func=_template)
     x = actions.add_parser("xlsform", help="write the XLSForm for ODK / KoboToolbox")
     x.add_argument("--lang", default="en", choices=["en", "fr", "pt", "ar"])
@@ -41,7 +47,9 @@ def _template(args: argparse.Namespace) -> int:
 
     code = resolve_country(args.country)
     out = args.out or f"questionnaire_{code}_{args.lang}.xlsx"
-    path = write_template(out, lang=args.lang, country=code, sources=args.sources)
+    path = write_template(
+        out, lang=args.lang, country=code, sources=args.sources, contact=args.contact
+    )
     print(f"wrote {path}")
     return 0
 
