@@ -5,12 +5,20 @@ French, Portuguese and Arabic, casing/accent/whitespace variants, aliases, unkno
 Target (issue 2): under 0.3 s, and at least 50 times faster than calling
 ``pycountry.countries.lookup`` per cell (measured on a 20,000-cell sample, scaled).
 
+Issue 14 adds, in the same run: the index build time (cold: normalising every name; warm:
+read from the disk cache; both in a fresh interpreter), and the coverage of the CLDR names
+of each language (right / ambiguous / unresolved / wrong) and of the UN official names.
+
 Run: ``python benchmarks/bench_countries.py``
 """
 
 from __future__ import annotations
 
 import gettext
+import os
+import subprocess
+import sys
+import tempfile
 import time
 import unicodedata
 
@@ -123,8 +131,96 @@ def spellings(seed: int = 1) -> list[object]:
     return out
 
 
+COVERAGE_LANGUAGES = ["en", "fr", "pt", "ar", "sw", "am", "so", "es", "de", "it", "ru", "zh", "rw"]
+
+_BUILD = (
+    "import time; t0 = time.perf_counter(); import migdata.countries._index as m; "
+    "t1 = time.perf_counter(); m.index(); print(t1 - t0, time.perf_counter() - t1)"
+)
+
+
+def build_times() -> None:
+    """Index build time in a fresh interpreter: cold (no cache) and warm (disk cache)."""
+    with tempfile.TemporaryDirectory() as folder:
+        env = dict(os.environ, MIGDATA_CACHE_DIR=folder)
+        for label in ("cold (normalise every name, write the cache)", "warm (read the cache)"):
+            out = subprocess.run(
+                [sys.executable, "-c", _BUILD], env=env, capture_output=True, text=True, check=True
+            ).stdout.split()
+            print(f"index build, {label}: {float(out[1]):.2f} s (import {float(out[0]):.2f} s)")
+
+
+def coverage() -> None:
+    """How the CLDR names of each language, and the UN names, resolve."""
+    from migdata.countries._index import index, name_entries
+
+    entries = pd.DataFrame(name_entries(), columns=["name", "code", "source"])
+    entries = entries[entries["code"].isin(index().records.index)]
+    result = resolve_detailed(entries["name"].tolist())
+    entries["got"] = result.codes.fillna("").to_numpy()
+    entries["status"] = result.status.astype(str).to_numpy()
+    entries["outcome"] = np.select(
+        [
+            entries["got"] == entries["code"],
+            entries["got"] != "",
+            entries["status"] == "ambiguous",
+        ],
+        ["right", "wrong", "ambiguous"],
+        "unresolved",
+    )
+    cldr = entries[entries["source"].str.startswith("cldr:")].copy()
+    cldr["language"] = cldr["source"].str[5:].str.split()
+    cldr = cldr.explode("language")
+    table = pd.crosstab(cldr["language"], cldr["outcome"])
+    table = table.reindex(columns=["right", "ambiguous", "unresolved", "wrong"], fill_value=0)
+    print(f"CLDR names: {cldr['language'].nunique()} languages, {len(cldr):,} (language, name)")
+    print("  language  names   right  ambiguous  unresolved  wrong")
+    for lang in COVERAGE_LANGUAGES:
+        if lang in table.index:
+            row = table.loc[lang]
+            n = int(row.sum())
+            print(
+                f"  {lang:<8} {n:>6} {row['right'] / n:>7.1%} {row['ambiguous'] / n:>10.1%} "
+                f"{row['unresolved'] / n:>11.1%} {int(row['wrong']):>6}"
+            )
+    total = table.sum()
+    n = int(total.sum())
+    print(
+        f"  {'all':<8} {n:>6} {total['right'] / n:>7.1%} {total['ambiguous'] / n:>10.1%} "
+        f"{total['unresolved'] / n:>11.1%} {int(total['wrong']):>6}"
+    )
+    # The same names typed carelessly: capitals, no accents, no hamza (held-out spellings).
+    messy = cldr[cldr["language"].isin(COVERAGE_LANGUAGES)].drop_duplicates(["name", "code"])
+    typed = [_strip_accents(str(n)).upper() for n in messy["name"]]
+    got = resolve_detailed(typed)
+    codes = got.codes.fillna("").to_numpy()
+    right = int((codes == messy["code"].to_numpy()).sum())
+    wrong = int(((codes != "") & (codes != messy["code"].to_numpy())).sum())
+    ambiguous = int((got.status.astype(str).to_numpy() == "ambiguous").sum())
+    n = len(typed)
+    print(
+        f"  same names in capitals without accents ({n} distinct): right {right / n:.1%}, "
+        f"ambiguous {ambiguous / n:.1%}, unresolved {(n - right - wrong - ambiguous) / n:.1%}, "
+        f"wrong {wrong}"
+    )
+    un = entries[entries["source"].str.startswith("un:")].copy()
+    un["language"] = un["source"].str.split(":").str[1]
+    table = pd.crosstab(un["language"], un["outcome"]).reindex(
+        columns=["right", "ambiguous", "unresolved", "wrong"], fill_value=0
+    )
+    print("UN official names (UNTERM short/formal, M49)")
+    for lang, row in table.iterrows():
+        n = int(row.sum())
+        print(
+            f"  {lang:<8} {n:>6} {row['right'] / n:>7.1%} {row['ambiguous'] / n:>10.1%} "
+            f"{row['unresolved'] / n:>11.1%} {int(row['wrong']):>6}"
+        )
+
+
 def main() -> None:
     """Run the benchmark and print the figures."""
+    build_times()
+    coverage()
     values = spellings()
     rng = np.random.default_rng(2)
     draw = rng.integers(0, len(values), size=N_CELLS)

@@ -308,3 +308,100 @@ def test_kobo_csv_round_trip(tmp_path: Path) -> None:
 def test_parse_duration(text: str, months: float | None) -> None:
     """Durations typed as text in the four languages are read as months."""
     assert parse_duration(text) == months
+
+
+def _answer(path: Path, key: str, value: object) -> None:
+    """Type ``value`` into the answer cell of the row with ``key``."""
+    wb = openpyxl.load_workbook(path)
+    sheet, r = _rows_by_key(wb)[key]
+    wb[sheet].cell(r, 4).value = value
+    wb.save(path)
+
+
+@pytest.mark.parametrize("keep_keys", [True, False])
+@pytest.mark.parametrize("name", ["IMM - Flux d'immigration", "Immigration", "الهجرة الوافدة"])
+def test_renamed_module_sheet_keeps_its_answers(tmp_path: Path, name: str, keep_keys: bool) -> None:
+    """A module tab renamed, translated or moved is known by its row keys or question texts."""
+    path = write_template(tmp_path / "q.xlsx", lang="fr", country="RWA")
+    _answer(path, "IMM|RWA-IMM-S1|COM.060", "6 mois")
+    before = read_answers(path).table
+    wb = openpyxl.load_workbook(path)
+    if not keep_keys:
+        _rebuild(wb, "IMM", random.Random(1), keep_keys=False)
+    wb[sheet_name("IMM", "fr")].title = name
+    wb.move_sheet(name, offset=3)
+    wb.save(path)
+    ans = read_answers(path)
+    imm = ans.table[ans.table["module"] == "IMM"]
+    assert len(imm) == (before["module"] == "IMM").sum()
+    row = imm[(imm["source_id"] == "RWA-IMM-S1") & (imm["item_id"] == "COM.060")]
+    assert row["value"].item() == "6"
+    assert not ans.problems["message"].str.contains("not recognised").any()
+
+
+def test_answers_in_an_unknown_sheet_are_reported(tmp_path: Path) -> None:
+    """Answers typed in a sheet that is no module, or beside the answer column, are reported."""
+    path = write_template(tmp_path / "q.xlsx", lang="en", country="RWA")
+    wb = openpyxl.load_workbook(path)
+    notes = wb.create_sheet("Notes")
+    notes.append(["Item", "Question", "Answer"])
+    notes.append(["x", "our own question", "42"])
+    sheet, r = _rows_by_key(wb)["IMM|RWA-IMM-S1|COM.060"]
+    wb[sheet].cell(r, 9).value = "12 months"
+    wb.save(path)
+    problems = read_answers(path).problems
+    assert ("Notes", "C2") in set(zip(problems["sheet"], problems["cell"], strict=True))
+    assert (sheet, f"I{r}") in set(zip(problems["sheet"], problems["cell"], strict=True))
+
+
+@pytest.mark.parametrize("lang", ["fr", "pt", "ar"])
+def test_language_from_content_when_meta_is_missing(tmp_path: Path, lang: str) -> None:
+    """Without the hidden _meta sheet, the language comes from the texts, with a note."""
+    path = write_template(tmp_path / "q.xlsx", lang=lang, country="RWA")
+    wb = openpyxl.load_workbook(path)
+    del wb["_meta"]
+    wb.save(path)
+    ans = read_answers(path)
+    assert ans.language == lang
+    assert (ans.problems["item_id"] == "").any()
+    assert ans.problems["message"].str.contains(f"'{lang}'").any()
+
+
+def test_problem_messages_in_the_workbook_language(tmp_path: Path) -> None:
+    """A French workbook gets French problem messages; ranges of durations are refused."""
+    path = write_template(tmp_path / "q.xlsx", lang="fr", country="RWA")
+    _answer(path, "IMM|RWA-IMM-S1|COM.060", "6 à 12 mois")
+    ans = read_answers(path)
+    msg = ans.problems.loc[ans.problems["item_id"] == "COM.060", "message"].item()
+    assert "fourchette" in msg
+    t = ans.table.set_index(["source_id", "item_id"])
+    assert t.loc[("RWA-IMM-S1", "COM.060"), "status"] == "missing"
+
+
+@pytest.mark.parametrize(
+    ("text", "months"),
+    [
+        ("1 an (12 mois)", 12),
+        ("un an et demi", 18),
+        ("1 year and a half", 18),
+        ("half a year", 6),
+        ("سنة", 12),
+        ("6 à 12 mois", None),
+        ("6 to 12 months", None),
+        ("من 6 إلى 12 شهرًا", None),
+        ("1 an (6 mois)", None),
+    ],
+)
+def test_parse_duration_compound_and_ranges(text: str, months: float | None) -> None:
+    """Compound durations are read as a person reads them; ranges and contradictions are not."""
+    assert parse_duration(text) == months
+
+
+def test_kobo_csv_in_utf16(tmp_path: Path) -> None:
+    """A KoboToolbox export saved as UTF-16 ("Unicode text") is read like UTF-8."""
+    path = tmp_path / "kobo.csv"
+    text = "country\tbank_version\tIMM/IMM_020\nUGA\t1.0\tannual\n"
+    path.write_bytes(text.encode("utf-16"))
+    ans = read_answers(path)
+    assert ans.country == "UGA"
+    assert "IMM.020" in set(ans.table["item_id"])

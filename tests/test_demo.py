@@ -1,7 +1,10 @@
-"""Tests of ``migdata demo``: the whole flow on synthetic data, through the command line."""
+"""Tests of ``migdata demo``: the bundled example projects run by `migdata run`'s code path."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -12,14 +15,13 @@ from migdata.demo import run as demo_run
 from migdata.demo.synthetic import SYNTHETIC_NOTE
 from migdata.exchange import read, validate
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """One run of `migdata demo --out DIR` shared by the tests of this module."""
     out = tmp_path_factory.mktemp("demo") / "run"
-    import contextlib
-    import io
-
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         status = main(["demo", "--out", str(out)])
@@ -28,70 +30,93 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 
 def test_demo_runs_every_step_and_says_where_it_wrote(demo: tuple[Path, str]) -> None:
-    """The run shows its eight steps and ends with the files it wrote and the report."""
+    """The run shows its four steps, each project's steps, and ends with the report."""
     out, printed = demo
-    for step in range(1, 9):
-        assert f"[{step}/8]" in printed
+    for step in range(1, 5):
+        assert f"[{step}/4]" in printed
+    assert "migdata run: office project" in printed and "merge: ran" in printed
     assert f"under {out}/" in printed and "report.html" in printed
     assert SYNTHETIC_NOTE in printed
 
 
 def test_demo_report_is_self_contained_and_says_synthetic(demo: tuple[Path, str]) -> None:
-    """The report embeds its figures, names every section and says the data are synthetic."""
+    """The regional report embeds its figures, names every section and says synthetic;
+    Uganda's office report shows the 12/16 classification and the sources' compliance."""
     out, _ = demo
-    page = (out / "report.html").read_text(encoding="utf-8")
-    assert "Synthetic data." in page
-    assert page.count("data:image/png;base64,") >= 5
-    for section in (
-        "Quality profiles",
-        "compliance",
-        "12/16",
-        "Mirror statistics",
-        "Adjustment factors",
-        "rejected",
-    ):
+    page = (out / "secretariat" / "output" / "report.html").read_text(encoding="utf-8")
+    assert SYNTHETIC_NOTE in page
+    assert page.count("data:image/png;base64,") >= 4
+    for section in ("Quality profiles", "Submissions", "Mirror statistics", "Adjustment factors"):
         assert section in page
     assert "src='http" not in page and 'src="http' not in page
+    uga = (out / "offices" / "UGA" / "output" / "report.html").read_text(encoding="utf-8")
+    for section in ("compliance", "12/16", "rejected"):
+        assert section in uga
 
 
 def test_demo_keeps_every_row(demo: tuple[Path, str]) -> None:
     """Every input row is used or rejected with a reason: rows in = used + rejected."""
     out, _ = demo
-    intake = pd.read_csv(out / "harmonised" / "intake.csv", comment="#")
-    assert (intake["rows_in"] == intake["rows_used"] + intake["rows_rejected"]).all()
-    rejected = pd.read_csv(out / "harmonised" / "rejected.csv", comment="#")
-    assert len(rejected) == intake["rows_rejected"].sum()
-    assert rejected["reason"].notna().all()
-    # every national table carries an unknown name, a negative count and a repeated row
-    tables = intake[intake["file"].str.contains("tables/")]
-    assert (tables["rows_rejected"] == 3).all()
+    for office in sorted((out / "offices").iterdir()):
+        intake = pd.read_csv(office / "output" / "harmonised" / "intake.csv", comment="#")
+        assert (intake["rows_in"] == intake["rows_used"] + intake["rows_rejected"]).all()
+        rejected = pd.read_csv(office / "output" / "harmonised" / "rejected.csv", comment="#")
+        assert len(rejected) == intake["rows_rejected"].sum()
+        assert rejected["reason"].notna().all()
+        # every national table carries an unknown name, a negative count and a repeated row
+        tables = intake[intake["files"].str.endswith(".csv")]
+        assert (tables["rows_rejected"] == 3).all(), office.name
+        manifest = json.loads((office / "output" / "manifest.json").read_text("utf-8"))
+        for step in manifest["steps"]:
+            assert step["rows_in"] == step["rows_used"] + step["rows_rejected"]
 
 
 def test_demo_bundle_validates_and_reads_back(demo: tuple[Path, str]) -> None:
-    """Each exchange file of the bundle validates and reads back to the harmonised rows."""
+    """Each office's exchange files validate and read back to its harmonised rows; the
+    regional bundle holds every member's rows."""
     out, _ = demo
-    harmonised = pd.read_csv(out / "harmonised" / "harmonised.csv", comment="#")
-    for measure in ("IMM", "EMI"):
-        for suffix in (".csv", ".parquet"):
-            path = out / "bundle" / f"COMESA_{measure}{suffix}"
-            assert validate(path).ok, path
-            table = read(path).table
-            assert len(table) == int((harmonised["measure"] == measure).sum())
-            assert table["provenance"].str.startswith(SYNTHETIC_NOTE).all()
+    total = 0
+    for office in sorted((out / "offices").iterdir()):
+        harmonised = pd.read_csv(office / "output" / "harmonised" / "harmonised.csv", comment="#")
+        total += len(harmonised)
+        for measure in sorted(set(harmonised["measure"])):
+            for suffix in (".csv", ".parquet"):
+                path = office / "output" / "bundle" / f"{office.name}_{measure}{suffix}"
+                assert validate(path).ok, path
+                table = read(path).table
+                assert len(table) == int((harmonised["measure"] == measure).sum())
+                assert table["provenance"].str.startswith(SYNTHETIC_NOTE).all()
+    regional = out / "secretariat" / "output" / "bundle"
+    rows = sum(len(read(regional / f"COMESA_{m}.parquet").table) for m in ("IMM", "EMI"))
+    assert rows == total
+
+
+def test_demo_feedback_in_each_members_language(demo: tuple[Path, str]) -> None:
+    """Each member gets its feedback, headed in the language of its questionnaire."""
+    out, _ = demo
+    feedback = out / "secretariat" / "output" / "feedback"
+    assert sorted(p.stem for p in feedback.glob("*.csv")) == [
+        "COD", "EGY", "KEN", "MWI", "RWA", "UGA", "ZMB"
+    ]
+    first = {p.stem: p.read_text(encoding="utf-8").splitlines()[1] for p in feedback.glob("*.csv")}
+    assert first["RWA"].startswith("fichier,") and first["KEN"].startswith("file,")
+    assert first["EGY"].startswith("الملف,")
+    assert "Retour sur les fichiers" in (feedback / "RWA.txt").read_text(encoding="utf-8")
 
 
 def test_demo_reconciliation_reduces_asymmetry(demo: tuple[Path, str]) -> None:
     """Reconciled flows disagree less than the reported ones in every year."""
     out, _ = demo
-    diag = pd.read_csv(out / "mirror" / "diagnostics.csv", comment="#")
+    diag = pd.read_csv(out / "secretariat" / "output" / "mirror" / "diagnostics.csv", comment="#")
     assert len(diag) == 5
     assert (diag["mean_abs_cc1_after"] < diag["mean_abs_cc1_before"]).all()
 
 
 def test_demo_files_say_synthetic(demo: tuple[Path, str]) -> None:
-    """CSV, YAML and HTML files outside the bundle start by saying the figures are synthetic."""
+    """CSV, YAML and HTML outputs outside the bundles start by saying the figures are
+    synthetic."""
     out, _ = demo
-    for path in out.rglob("*"):
+    for path in out.rglob("output/**/*"):
         if path.suffix in (".csv", ".yaml") and "bundle" not in path.parts:
             first = path.read_text(encoding="utf-8").split("\n", 1)[0]
             assert SYNTHETIC_NOTE in first, path
@@ -99,21 +124,33 @@ def test_demo_files_say_synthetic(demo: tuple[Path, str]) -> None:
             assert SYNTHETIC_NOTE in path.read_text(encoding="utf-8")
 
 
-def test_demo_twice_gives_identical_files(demo: tuple[Path, str], tmp_path: Path) -> None:
-    """A second run writes byte-identical files."""
+def test_demo_twice_reuses_and_a_fresh_run_gives_identical_files(
+    demo: tuple[Path, str], tmp_path: Path
+) -> None:
+    """Rerunning the demo in place reuses every step and keeps the files; a fresh run in
+    another folder writes byte-identical outputs (the run logs, with timings, apart)."""
     out, _ = demo
-    again = demo_run.run_demo(tmp_path / "again", progress=None).out
-    first = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
-    second = sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
-    assert first == second
-    different = [p for p in first if (out / p).read_bytes() != (again / p).read_bytes()]
-    assert different == []
+    again_in_place = demo_run.run_demo(out, progress=None)
+    assert again_in_place.secretariat.ran == []
+    assert all(r.ran == [] for r in again_in_place.offices.values())
+    fresh = demo_run.run_demo(tmp_path / "again", progress=None).out
+
+    def files(root: Path) -> list[Path]:
+        return sorted(
+            p.relative_to(root)
+            for p in root.rglob("*")
+            if p.is_file() and ".migdata-cache" not in p.parts
+        )
+
+    assert files(out) == files(fresh)
+    different = [p for p in files(out) if (out / p).read_bytes() != (fresh / p).read_bytes()]
+    assert all(p.name == "run-log.json" for p in different)
 
 
 def test_demo_refuses_a_non_empty_folder(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """An existing non-empty --out folder is refused with a clear message, untouched."""
+    """An existing non-empty --out folder that is no demo is refused, untouched."""
     (tmp_path / "keep.txt").write_text("mine")
     assert main(["demo", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
@@ -131,15 +168,14 @@ def test_demo_refuses_a_file_as_output(tmp_path: Path, capsys: pytest.CaptureFix
     assert "cannot" in capsys.readouterr().err
 
 
-def test_failed_demo_leaves_no_half_written_bundle(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """When a step fails, neither the output folder nor the staging folder is left behind."""
+def test_failed_demo_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When a step fails, neither the demo folder nor a staging folder is left behind."""
+    import migdata.project.flows as flows
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(demo_run, "_bundle", broken)
+    monkeypatch.setattr(flows, "write_outputs", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         demo_run.run_demo(tmp_path / "out", progress=None)
     assert list(tmp_path.iterdir()) == []

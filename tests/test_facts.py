@@ -46,3 +46,29 @@ def test_profile_from_workbook(tmp_path: Path) -> None:
     assert p.breaks[0]["year"] == 2012
     assert {"IMM", "EMI", "STK"} <= set(p.measures)
     assert "RWA" in ans._repr_html_()
+
+
+def test_faulty_answer_costs_only_that_answer() -> None:
+    """A break described without its year drops that answer, not the source's profile."""
+    import warnings
+
+    import pandas as pd
+
+    from migdata.questionnaire.facts import profiles
+
+    t = pd.DataFrame(
+        {
+            "country": ["RWA"] * 4,
+            "module": ["IMM"] * 4,
+            "source_id": ["RWA-REG"] * 4,
+            "item_id": ["COM.010", "COM.060", "COM.300", "COM.182"],
+            "value": ["population_register", "6", "yes", "new method"],
+            "status": ["answered"] * 4,
+        }
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        (p,) = profiles(t)
+    assert p.threshold_months == 6.0 and p.registration == {"obligation": "yes"}
+    assert p.breaks == []
+    assert any("COM.182" in str(w.message) for w in caught)

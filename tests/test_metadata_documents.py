@@ -109,3 +109,22 @@ def test_documents_refuse_bad_requests(tmp_path: Path) -> None:
         write_documents(None, tmp_path, documents=["report"])
     with pytest.raises(InputError, match="need answers"):
         write_documents(None, tmp_path, documents=["sims"])
+
+
+def test_project_run_writes_the_documents_it_asks_for(tmp_path: Path) -> None:
+    """An office project with [outputs] documents gets them in output/documents/."""
+    root = tmp_path / "rwa"
+    (root / "questionnaire").mkdir(parents=True)
+    _workbook(root / "questionnaire", "RWA", "fr", ["census"], CENSUS_ANSWERS)
+    (root / "migdata.toml").write_text(
+        '[project]\nrole = "office"\ncountry = "RWA"\nlanguage = "fr"\n\n'
+        '[outputs]\ndocuments = ["inventory", "sims", "glossary"]\n',
+        encoding="utf-8",
+    )
+    migdata.Project.load(root).run()
+    docs = root / "output" / "documents"
+    assert {"inventory.html", "sims.xml", "glossary.xlsx"} <= {p.name for p in docs.iterdir()}
+    assert "Cartographie des sources" in (docs / "inventory.html").read_text(encoding="utf-8")
+    first = (docs / "sims.xml").read_bytes()
+    migdata.Project.load(root).run(force=True)
+    assert (docs / "sims.xml").read_bytes() == first  # same inputs, same bytes

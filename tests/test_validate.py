@@ -122,3 +122,60 @@ def test_accepts_written_tables_and_rejects_single_corruptions(
     dup = pd.concat([table, table.iloc[[i]]], ignore_index=True)
     report = validate(dup)
     assert report["rule"].tolist() == ["duplicate_key"]
+
+
+def test_garbage_file_gives_a_capped_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file of errors lists at most MAX_PROBLEMS_PER_RULE problems per rule, counts all."""
+    from migdata._limits import MAX_PROBLEMS_PER_RULE
+    from migdata.exchange import _triage
+
+    monkeypatch.setattr(_triage, "SCREEN_FROM_CELLS", 1_000)
+    header = (
+        "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,COUNTERPART_AREA,COUNTERPART_TYPE,SEX,"
+        "AGE,TIME_PERIOD,OBS_VALUE\n"
+    )
+    n = 3 * MAX_PROBLEMS_PER_RULE
+    body = "".join(
+        f"dataflow,COMESA:DF_MIG_IMM(1.0),I,Z,K{i},U{i},CITIZ,X,Q{i},20X{i},abc\n" for i in range(n)
+    )
+    path = tmp_path / "garbage.csv"
+    path.write_text(header + body)
+    report = validate(path)
+    assert report.rows_checked == n
+    assert report.frame["rule"].value_counts().max() <= MAX_PROBLEMS_PER_RULE
+    summary = report.summary()
+    assert summary["code"] == 6 * n and summary["time_period"] == n
+    assert len(report) == summary.sum() and not report.ok
+    assert "counted, not listed" in str(report)
+
+
+def test_formula_looking_text_is_kept_and_noted(tmp_path: Path) -> None:
+    """'=cmd|...' in COMMENT stays exact in SDMX-CSV, is noted by validation and is text in
+    the Excel copy."""
+    import openpyxl
+
+    from migdata.exchange import registry
+
+    t = pd.DataFrame(
+        {
+            "measure": ["IMM"],
+            "ref_area": ["KEN"],
+            "counterpart_area": ["UGA"],
+            "counterpart_type": ["CITIZENSHIP"],
+            "sex": ["_T"],
+            "age": ["_T"],
+            "time_period": ["2020"],
+            "obs_value": [3.0],
+            "provenance": ["=cmd|' /C calc'!A0"],
+        }
+    )
+    csv_path = registry.write(t, tmp_path / "t.csv")
+    assert "=cmd|' /C calc'!A0" in csv_path.read_text()
+    report = validate(csv_path)
+    assert report.ok and any("COMMENT" in n and "kept exactly" in n for n in report.notes)
+    xlsx = registry.write(t, tmp_path / "t.xlsx")
+    ws = openpyxl.load_workbook(xlsx)["data"]
+    cells = [c for row in ws.iter_rows() for c in row if c.value == "=cmd|' /C calc'!A0"]
+    assert cells and all(c.data_type == "s" for c in cells)

@@ -35,6 +35,7 @@ DOCUMENTED = (
     "migdata.estimate",
     "migdata.exchange",
     "migdata.metadata",
+    "migdata.project",
 )
 
 # argparse wraps help text to the terminal width; fix it so the pages do not depend on the

@@ -51,6 +51,7 @@ from migdata.exchange import (
     dataflow,
     dataflows,
     merge_submissions,
+    round_for_publication,
 )
 from migdata.exchange import read as read_exchange
 from migdata.exchange import validate as validate_exchange
@@ -79,6 +80,7 @@ from migdata.mirror import (
     undercount_index,
     year_summary,
 )
+from migdata.project import Project, RunResult, init_project
 from migdata.quality import (
     Dimension,
     QualityProfile,
@@ -133,9 +135,11 @@ __all__ = [
     "MigdataError",
     "MirrorTable",
     "ModelError",
+    "Project",
     "QualityProfile",
     "Reconciliation",
     "Resolution",
+    "RunResult",
     "SimsReport",
     "SourceProfile",
     "Target",
@@ -172,6 +176,7 @@ __all__ = [
     "index_impact",
     "index_intensity",
     "indicator_catalogue",
+    "init_project",
     "ipf",
     "members",
     "merge_submissions",
@@ -186,6 +191,7 @@ __all__ = [
     "resolution_report",
     "resolve",
     "resolve_detailed",
+    "round_for_publication",
     "score",
     "score_folder",
     "sims_report",

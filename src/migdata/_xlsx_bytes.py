@@ -37,11 +37,20 @@ def normalise_xlsx(data: bytes) -> bytes:
 
 
 def save_workbook(wb: Any, path: str | Path) -> Path:
-    """Save an openpyxl workbook to ``path`` with pinned timestamps."""
+    """Save an openpyxl workbook to ``path`` with pinned timestamps, atomically.
+
+    No cell is written as a formula: text such as ``"=HYPERLINK(...)"`` that came from a
+    user (a source name, a label) is stored as text (migdata writes no formulas).
+    """
+    from migdata._safe_io import atomic_write, keep_as_text
+
     wb.properties.created = FIXED_TIME
     wb.properties.modified = FIXED_TIME
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    keep_as_text(cell)
     buffer = io.BytesIO()
     wb.save(buffer)
-    out = Path(path)
-    out.write_bytes(normalise_xlsx(buffer.getvalue()))
-    return out
+    return atomic_write(path, normalise_xlsx(buffer.getvalue()))

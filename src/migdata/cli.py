@@ -21,6 +21,7 @@ _COMMAND_MODULES = (
     "migdata.quality.cli",
     "migdata.exchange.cli",
     "migdata.metadata.cli",
+    "migdata.project.cli",
 )
 
 
@@ -66,6 +67,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("migdata: interrupted", file=sys.stderr)
         return 130
+    except (AssertionError, RecursionError, MemoryError):
+        raise  # a bug of migdata or an exhausted machine: the traceback is the report
+    except Exception as err:  # what a command read or wrote itself, outside the library
+        from migdata._checks import translate
+
+        print(f"migdata: error: {translate(err)}", file=sys.stderr)
+        return 2
     return int(status or 0)
 
 

@@ -84,7 +84,8 @@ class InputError(MigdataError, ValueError):
         if self.country is not None:
             parts.append(f"country {self.country}")
         where = ", ".join(parts)
-        return f"{where}: {self.reason}" if where else self.reason
+        reason = _shorten(self.reason)
+        return f"{where}: {reason}" if where else reason
 
     def location(self) -> dict[str, Any]:
         """The location parts as a dict (for rejection reports)."""
@@ -97,6 +98,17 @@ class InputError(MigdataError, ValueError):
             "country": self.country,
             "item": self.item,
         }
+
+
+MAX_MESSAGE = 1_000
+"""Longest message text: a value of megabytes is quoted by its start and end."""
+
+
+def _shorten(text: str) -> str:
+    if len(text) <= MAX_MESSAGE:
+        return text
+    half = MAX_MESSAGE // 2
+    return f"{text[:half]}[... {len(text) - 2 * half:,} characters ...]{text[-half:]}"
 
 
 class ValidationError(InputError):

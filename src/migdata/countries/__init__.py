@@ -11,28 +11,36 @@ from migdata.countries._normalise import normalise
 from migdata.countries._resolver import (
     STATUSES,
     CodeList,
+    Kind,
     Resolution,
     Status,
     code_list,
     convert,
+    explain,
     resolution_report,
     resolve,
     resolve_detailed,
 )
-from migdata.countries.groups import group_membership, groups, members
+from migdata.countries.crosswalk import crosswalk, successions
+from migdata.countries.groups import group_membership, groups, members, outside_group
 
 __all__ = [
     "STATUSES",
     "CodeList",
+    "Kind",
     "Resolution",
     "Status",
     "code_list",
     "convert",
+    "crosswalk",
+    "explain",
     "group_membership",
     "groups",
     "members",
     "normalise",
+    "outside_group",
     "resolution_report",
     "resolve",
     "resolve_detailed",
+    "successions",
 ]

@@ -9,23 +9,40 @@ from __future__ import annotations
 
 import gettext
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pycountry
 
 from migdata._resources import data_path
+from migdata.countries import _cache
+from migdata.countries._cldr import read_names
 from migdata.countries._normalise import normalise
 from migdata.errors import InputError
 
-__all__ = ["LANGUAGES", "Index", "Target", "index"]
+__all__ = [
+    "LANGUAGES",
+    "Index",
+    "Target",
+    "exact_key",
+    "index",
+    "name_entries",
+    "nationality_index",
+]
 
 # Translations searched for names (pycountry ships gettext catalogues for each).
 LANGUAGES = ("fr", "pt", "ar", "sw")
+
+# CLDR languages whose names are offered as suggestions for a misspelt value (names in all
+# languages resolve; suggesting from all of them would offer Nederland for "Qwertyland").
+SUGGESTION_LANGUAGES = frozenset(["en", "fr", "pt", "ar", "sw", "es", "de", "it"])
 
 # A lookup result: one alpha-3 code, or the sorted candidates of an ambiguous value.
 Target = str | tuple[str, ...]
@@ -42,6 +59,8 @@ class Index:
     codes: dict[str, Target]  # upper-case alpha-2 / alpha-3 / Eurostat code
     numerics: dict[str, Target]  # zero-padded three-digit ISO 3166 / UN M49 code
     names: dict[str, Target]  # normalised name
+    exact: dict[str, Target]  # a name as written (casefolded, NFC): decides where folding merged
+    common: frozenset[str]  # keys of names in the main languages: the pool of suggestions
     notes: dict[str, str]  # normalised ambiguous name -> why it is ambiguous
     successors: dict[str, tuple[str, str]]  # historical alpha3 -> (successors, note)
     regions: dict[str, str]  # M49 region code or normalised region name -> description
@@ -52,6 +71,7 @@ def _read(name: str) -> Any:
     return pd.read_csv(path, comment="#", dtype=str, keep_default_na=False, encoding="utf-8")
 
 
+@cache
 def _translators() -> dict[str, tuple[gettext.NullTranslations, gettext.NullTranslations]]:
     out: dict[str, tuple[gettext.NullTranslations, gettext.NullTranslations]] = {}
     for lang in LANGUAGES:
@@ -62,33 +82,159 @@ def _translators() -> dict[str, tuple[gettext.NullTranslations, gettext.NullTran
     return out
 
 
-def _variants(text: str) -> Iterator[str]:
-    """The name, the name without a parenthetical, and the head before a comma."""
+def _variants(text: str, head: bool = True) -> Iterator[str]:
+    """The name, the name without a parenthetical, and the head before a comma.
+
+    The head is taken from ISO names only ("Korea, Republic of"), where it is the short
+    name; in UN and CLDR names the part before a comma is the larger entity ("China, Hong
+    Kong Special Administrative Region").
+    """
     yield text
     bare = _PAREN.sub("", text).strip()
     if bare and bare != text:
         yield bare
-    head = re.split(r"[,\u060c]", bare, maxsplit=1)[0].strip()
-    if head and head != bare:
-        yield head
+    if not head:
+        return
+    head_text = re.split(r"[,\u060c]", bare, maxsplit=1)[0].strip()
+    if head_text and head_text != bare:
+        yield head_text
 
 
-def _names(country: Any, catalogue: Iterable[gettext.NullTranslations]) -> set[str]:
+def exact_key(text: str) -> str:
+    """A name as written, only casefolded and with spaces collapsed (the exact tier's key)."""
+    return " ".join(unicodedata.normalize("NFC", str(text)).casefold().split())
+
+
+@cache
+def _translation_errors() -> frozenset[tuple[str, str, str]]:
+    errors = _read("translation_errors.csv")
+    return frozenset(
+        (f"{cat}:{lang}", msgid, wrong)
+        for cat, lang, msgid, wrong in zip(
+            errors["catalogue"],
+            errors["language"],
+            errors["msgid"],
+            errors["translation"],
+            strict=True,
+        )
+    )
+
+
+def _texts(country: Any, catalogue: Iterable[tuple[str, gettext.NullTranslations]]) -> set[str]:
     english = [getattr(country, attr, None) for attr in ("name", "official_name", "common_name")]
     texts = {t for t in english if t}
-    for translator in catalogue:
-        texts |= {translator.gettext(t) for t in english if t}
-    keys = set()
-    for text in texts:
-        for variant in _variants(text):
-            key = normalise(variant)
-            if key:
-                keys.add(key)
-    return keys
+    errors = _translation_errors()
+    for tag, translator in catalogue:
+        for text in english:
+            if text:
+                translated = translator.gettext(text)
+                if (tag, text, translated) not in errors:
+                    texts.add(translated)
+    return texts
+
+
+def name_entries() -> list[tuple[str, str, str]]:
+    """Every (name, alpha-3 code, source) the index is built from, before normalisation.
+
+    Sources: ``iso`` (pycountry's ISO 3166-1/-3 names and gettext translations),
+    ``cldr:<languages>``, ``un:<language>:<kind>``, ``extra``.
+    """
+    return list(_entries())
+
+
+@cache
+def _entries() -> tuple[tuple[str, str, str], ...]:
+    translators = _translators()
+    current = list(pycountry.countries)
+    current_a3 = {c.alpha_3 for c in current}
+    extra = _read("extra_countries.csv")
+    out: list[tuple[str, str, str]] = []
+    cat1 = [(f"iso3166-1:{lang}", t[0]) for lang, t in translators.items()]
+    cat3 = [(f"iso3166-3:{lang}", t[1]) for lang, t in translators.items()]
+    for h in pycountry.historic_countries:
+        if h.alpha_3 not in current_a3 and h.alpha_3 not in set(extra["alpha3"]):
+            out += [(t, h.alpha_3, "iso") for t in sorted(_texts(h, cat3))]
+    for c in current:
+        out += [(t, c.alpha_3, "iso") for t in sorted(_texts(c, cat1))]
+    for e in extra.itertuples(index=False):
+        out += [(e.name_en, e.alpha3, "extra"), (e.name_fr, e.alpha3, "extra")]
+    alpha3_of = {c.alpha_2: c.alpha_3 for c in current} | dict(
+        zip(extra["alpha2"], extra["alpha3"], strict=True)
+    )
+    for alpha2, name, langs in read_names()[1]:
+        if alpha2 in alpha3_of:
+            out.append((name, alpha3_of[alpha2], f"cldr:{langs}"))
+    un = _read("un_names.csv")
+    for a3, lang, kind, name in zip(
+        un["alpha3"], un["language"], un["kind"], un["name"], strict=True
+    ):
+        out.append((name, a3, f"un:{lang}:{kind}"))
+    return tuple(out)
 
 
 def _collapse(found: dict[str, set[str]]) -> dict[str, Target]:
     return {k: next(iter(v)) if len(v) == 1 else tuple(sorted(v)) for k, v in found.items()}
+
+
+def _derived_names(records: Any) -> tuple[dict[str, Target], dict[str, Target], set[str]]:
+    """Normalised names, names as written and suggestion keys (from the disk cache if fresh)."""
+    files = [
+        data_path("countries", name)
+        for name in (
+            "cldr_names.csv.gz",
+            "un_names.csv",
+            "translation_errors.csv",
+            "extra_countries.csv",
+        )
+    ]
+    here = Path(__file__).resolve().parent
+    files += [here / "_normalise.py", here / "_index.py"]
+    versions = [_version("migdata"), _version("pycountry"), *sorted(SUGGESTION_LANGUAGES)]
+    stamp = _cache.fingerprint(versions, files)
+    cached = _cache.load("country-names", stamp)
+    if isinstance(cached, dict) and set(cached) == {"names", "exact", "common"}:
+        return (
+            {k: v if isinstance(v, str) else tuple(v) for k, v in cached["names"].items()},
+            {k: v if isinstance(v, str) else tuple(v) for k, v in cached["exact"].items()},
+            set(cached["common"]),
+        )
+    historical = set(records.index[records["historical"]])
+    hist_names: dict[str, set[str]] = defaultdict(set)
+    cur_names: dict[str, set[str]] = defaultdict(set)
+    exact: dict[str, set[str]] = defaultdict(set)
+    keys: dict[str, str] = {}
+    common: set[str] = set()
+    for text, a3, source in _entries():
+        if a3 not in records.index:
+            continue
+        exact[exact_key(text)].add(a3)
+        found = hist_names if a3 in historical else cur_names
+        main = not source.startswith("cldr:") or bool(
+            SUGGESTION_LANGUAGES.intersection(source[5:].split())
+        )
+        for variant in _variants(text, head=source == "iso"):
+            key = keys.get(variant)
+            if key is None:
+                key = keys[variant] = normalise(variant)
+            if key:
+                found[key].add(a3)
+                if main:
+                    common.add(key)
+    names = _collapse(hist_names) | _collapse(cur_names)
+    written = _collapse(exact)
+    _cache.store(
+        "country-names",
+        stamp,
+        {"names": names, "exact": written, "common": sorted(common)},
+    )
+    return names, written, common
+
+
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "unknown"
 
 
 @cache
@@ -143,22 +289,10 @@ def index() -> Index:
     code_map = _collapse(hist_codes) | _collapse(codes)
     numeric_map = _collapse(hist_numerics) | _collapse(numerics)
 
-    # Names: historical < current (pycountry, all languages) < curated aliases < curated
-    # ambiguities. Two countries deriving the same key make it ambiguous.
-    catalogue1 = [t[0] for t in translators.values()]
-    catalogue3 = [t[1] for t in translators.values()]
-    hist_names: dict[str, set[str]] = defaultdict(set)
-    for h in historic:
-        for key in _names(h, catalogue3):
-            hist_names[key].add(h.alpha_3)
-    cur_names: dict[str, set[str]] = defaultdict(set)
-    for c in current:
-        for key in _names(c, catalogue1):
-            cur_names[key].add(c.alpha_3)
-    for e in extra.itertuples(index=False):
-        for text in (e.name_en, e.name_fr):
-            cur_names[normalise(text)].add(e.alpha3)
-    names = _collapse(hist_names) | _collapse(cur_names)
+    # Names: historical < current (pycountry in its languages, CLDR in every language, UN
+    # official names) < curated aliases < curated ambiguities. Two countries deriving the same
+    # key make it ambiguous, whatever the languages: a name is never guessed.
+    names, exact, common = _derived_names(records)
 
     aliases = _read("aliases.csv")
     seen: dict[str, tuple[str, str]] = {}
@@ -179,6 +313,7 @@ def index() -> Index:
             )
         seen[key] = (alias, code)
         names[key] = code
+        common.add(key)
 
     ambiguous = _read("ambiguous.csv")
     notes = {}
@@ -205,7 +340,36 @@ def index() -> Index:
         codes=code_map,
         numerics=numeric_map,
         names=names,
+        exact=exact,
+        common=frozenset(common),
         notes=notes,
         successors=successors,
         regions=regions,
     )
+
+
+@cache
+def nationality_index() -> dict[str, Target]:
+    """Normalised nationality word -> alpha-3 code, or the candidates of a shared word."""
+    table = _read("nationalities.csv")
+    known = index().records.index
+    found: dict[str, set[str]] = defaultdict(set)
+    for line, (a3, forms) in enumerate(zip(table["alpha3"], table["forms"], strict=True)):
+        if a3 not in known:
+            raise InputError(
+                f"nationality row points to {a3!r}, which is not a known alpha-3 code",
+                file="nationalities.csv",
+                row=line + 1,
+            )
+        for form in forms.split("|"):
+            key = normalise(form)
+            if key:
+                found[key].add(a3)
+    # A nationality word that is another country's name in some language (Arabic نيجرية,
+    # Nigerien, folds like Persian نیجریه, Nigeria) is ambiguous, never one of them.
+    names = index().names
+    for key, codes in found.items():
+        named = names.get(key)
+        if named is not None:
+            codes.update([named] if isinstance(named, str) else named)
+    return _collapse(found)

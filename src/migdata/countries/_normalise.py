@@ -34,8 +34,9 @@ _FOLD = str.maketrans(
 )
 
 # Articles and linking words dropped wherever they stand, so that word order and the
-# presence of "the"/"of" do not matter: English, French, Portuguese, and the Arabic article
-# in Latin transcription ("al-"). The Arabic-script article is handled as a prefix below.
+# presence of "the"/"of" do not matter: English, French, Portuguese, Spanish ("del", "los",
+# "las", "y"), Italian ("di", "della", ...), and the Arabic article in Latin transcription
+# ("al-"). The Arabic-script article is handled as a prefix below.
 _STOPWORDS = frozenset(
     [
         "the",
@@ -61,34 +62,92 @@ _STOPWORDS = frozenset(
         "e",
         "al",
         "el",
+        "del",
+        "los",
+        "las",
+        "y",
+        "di",
+        "della",
+        "delle",
+        "dello",
+        "dei",
+        "degli",
     ]
 )
 
-# Abbreviations common in World Bank / UN tables ("Congo, Dem. Rep.", "St. Lucia").
+# Abbreviations common in World Bank / UN tables ("Congo, Dem. Rep.", "St. Lucia"), and the
+# same title words in French, Portuguese and Spanish folded to one word, so that "Rép. Dém.
+# du Congo", "République démocratique du Congo" and "Congo, Dem. Rep." meet. Country words
+# are never folded here: only the titles around them.
 _EXPAND = {
     "st": "saint",
     "ste": "sainte",
     "rep": "republic",
+    "republique": "republic",
+    "republica": "republic",
+    "repubblica": "republic",
+    "republik": "republic",
     "dem": "democratic",
+    "democratique": "democratic",
+    "democratica": "democratic",
+    "demokratische": "democratic",
+    "pop": "populaire",
+    "equat": "equatoriale",
     "fed": "federal",
+    "federale": "federal",
+    "federation": "federal",
+    "federacion": "federal",
+    "federacao": "federal",
     "is": "islands",
     "isl": "islands",
+    "iles": "islands",
+    "ilhas": "islands",
+    "islas": "islands",
+    "ile": "island",
+    "ilha": "island",
+    "isla": "island",
 }
 
 _ARTICLE_AR = "\u0627\u0644"  # "ال"
-_NON_WORD = re.compile(r"[^\w]+|_")
+
+
+def _is_diacritic(ch: str) -> bool:
+    # Accents on Latin, Greek and Cyrillic letters and the vowel marks of Hebrew and Arabic
+    # are decoration that spellings drop; the vowel signs of Indic, South-East Asian and
+    # other scripts (Devanagari "टोगो" Togo vs "टोंगा" Tonga) are letters of the name and
+    # stay, as do Japanese voicing marks. So only marks below U+0780 and the generic
+    # combining-diacritics blocks are dropped.
+    point = ord(ch)
+    return unicodedata.combining(ch) != 0 and (
+        point < 0x0780
+        or 0x08D3 <= point <= 0x08FF
+        or 0x1AB0 <= point <= 0x1AFF
+        or 0x1DC0 <= point <= 0x1DFF
+        or 0x20D0 <= point <= 0x20FF
+        or 0xFE20 <= point <= 0xFE2F
+    )
 
 
 def _words(text: str) -> list[str]:
-    # Accents and Arabic vowel marks are combining marks after NFKD: drop them. Hamza
+    # After NFKD, accents and Arabic vowel marks are combining marks: drop them. Hamza
     # carriers (أ إ آ ؤ ئ) decompose to a base letter plus a combining hamza/madda, so they
-    # fold to their base letter the same way.
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    folded = unicodedata.normalize("NFKC", stripped).casefold().translate(_FOLD)
-    return _NON_WORD.sub(" ", folded).split()
+    # fold to their base letter the same way. Letters, digits and the marks that are kept
+    # make words; everything else (punctuation, symbols, spaces) separates them.
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_FOLD))
+    kept = []
+    for ch in decomposed:
+        if ch.isalnum():
+            kept.append(ch)
+        elif unicodedata.category(ch)[0] == "M":
+            if not _is_diacritic(ch):
+                kept.append(ch)
+        else:
+            kept.append(" ")
+    folded = unicodedata.normalize("NFKC", "".join(kept)).casefold().translate(_FOLD)
+    return folded.split()
 
 
+_DOTTED = re.compile(r"\s*(?:\w\.\s*){2,}")
 _TRAILING_PAREN = re.compile(r"(.*?\S)\s*\(([^()]*)\)\s*")
 
 
@@ -162,6 +221,10 @@ def normalise(text: str) -> str:
     # compatibility decomposition), so apply them until nothing changes; two or three
     # rounds at most in practice.
     current = str(text)
+    if _DOTTED.fullmatch(current):
+        # "R.D.C.", "E.A.U.": an acronym with points is the acronym ("RDC"), not letters
+        # that the article and stopword rules would drop one by one.
+        current = re.sub(r"[.\s]", "", current)
     for _ in range(5):
         following = _once(current)
         if following == current:

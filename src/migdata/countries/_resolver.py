@@ -20,17 +20,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from migdata.countries._index import Target, index
+from migdata.countries._index import Target, exact_key, index, nationality_index
 from migdata.countries._normalise import normalise
 from migdata.errors import ConfigurationError, InputError
 
 __all__ = [
     "STATUSES",
     "CodeList",
+    "Kind",
     "Resolution",
     "Status",
     "code_list",
     "convert",
+    "explain",
     "resolution_report",
     "resolve",
     "resolve_detailed",
@@ -76,6 +78,26 @@ class Status(StrEnum):
 
 
 STATUSES = tuple(s.value for s in Status)
+
+
+class Kind(StrEnum):
+    """What a column of countries holds (``kind=``): country names or nationality words."""
+
+    NAME = "name"
+    NATIONALITY = "nationality"
+
+    @classmethod
+    def coerce(cls, value: Kind | str) -> Kind:
+        """The member for an Enum member or a plain string."""
+        if isinstance(value, cls):
+            return value
+        try:
+            return cls(str(value).strip().lower())
+        except ValueError:
+            choices = ", ".join(m.value for m in cls)
+            raise ConfigurationError(f"unknown kind={value!r}; expected one of {choices}") from None
+
+
 _REPORT_COLUMNS = [
     "value",
     "normalised",
@@ -145,17 +167,54 @@ def _classify(value: Any) -> _Outcome:
     if match:
         return _numeric(int(match.group(1)))
     ix = index()
+    key = normalise(text)
     if _CODE_TEXT.fullmatch(text):
         target = ix.codes.get(text.upper())
-        if target is not None:
+        named = ix.names.get(key)
+        as_code = text.isupper() or text.islower()
+        if target is not None and (as_code or named is None or named == target):
             return _from_target(target, text.upper())
-    key = normalise(text)
-    return _from_target(ix.names.get(key), key)
+        if isinstance(target, str) and isinstance(named, str):
+            # "Nga": the ISO code of Nigeria and Vietnamese for Russia. Codes are typed in
+            # one case ("NGA", "nga"); a capitalised word is read as a name too.
+            return _Outcome(Status.AMBIGUOUS, None, tuple(sorted({target, named})), key)
+    target = ix.names.get(key)
+    if not isinstance(target, str) and key not in ix.notes and key not in ix.regions:
+        # Folding merged names of several countries (Maori "Kāta" Chad, "Kata" Qatar) or
+        # left nothing ("La'os"): the name exactly as written may still name one country.
+        written = ix.exact.get(exact_key(text))
+        if isinstance(written, str):
+            target = written
+    return _from_target(target, key)
 
 
-def _classify_safe(value: Any) -> _Outcome:
+_QUALIFIED = re.compile(r"(.*?\S)\s*\(([^()]*)\)\s*")
+
+
+@lru_cache(maxsize=65536, typed=True)
+def _classify_nationality(value: Any) -> _Outcome:
+    """Classify a nationality word; values that are no nationality go to _classify."""
+    if isinstance(value, str) and value.strip():
+        words = nationality_index()
+        text = value.strip()
+        key = normalise(text)
+        target = words.get(key)
+        qualified = _QUALIFIED.fullmatch(text)
+        if target is None and qualified:
+            # "Congolaise (RDC)": the qualifier names the country among the candidates.
+            target = words.get(normalise(qualified.group(1)))
+            if isinstance(target, tuple):
+                named = _classify(qualified.group(2)).code
+                target = named if named in target else target
+        if target is not None:
+            return _from_target(target, key)
+    return _classify(value)
+
+
+def _classify_safe(value: Any, kind: Kind = Kind.NAME) -> _Outcome:
+    classify = _classify_nationality if kind is Kind.NATIONALITY else _classify
     try:
-        return _classify(value)
+        return classify(value)
     except TypeError:  # unhashable (a list in a cell): classify without the cache
         return _classify.__wrapped__(value)
 
@@ -208,13 +267,16 @@ def _is_scalar(values: Any) -> bool:
     return not isinstance(values, pd.Series | pd.DataFrame | pd.Index | np.ndarray | list | tuple)
 
 
-def resolve(values: Any, to: CodeList | str = "alpha3") -> Any:
+def resolve(values: Any, to: CodeList | str = "alpha3", kind: Kind | str = "name") -> Any:
     """Resolve country names or codes to one code list; unresolved values become missing.
 
     Accepts ISO 3166-1 alpha-2, alpha-3 and numeric codes (also as numbers or "404.0"),
-    UN M49 country codes, Eurostat codes (EL, UK, XK), and names in English, French,
-    Portuguese, Arabic and Swahili after normalisation (see :func:`normalise`), plus the
-    curated aliases. Ambiguous names ("Congo") and unknown strings are never guessed: they
+    UN M49 country codes, Eurostat codes (EL, UK, XK), and names after normalisation (see
+    :func:`normalise`): the CLDR names of every CLDR language (from Babel: "Kenia",
+    "ኢትዮጵያ", "Itoobiya"), the UN official names in the six UN languages ("République-Unie
+    de Tanzanie", "Estado Plurinacional de Bolivia"), pycountry's ISO names and their
+    translations, and the curated aliases. A name that two languages give to two countries
+    is ambiguous. Ambiguous names ("Congo") and unknown strings are never guessed: they
     come back missing; :func:`resolution_report` lists them with suggestions. Historical
     countries (Zaire, USSR, Yugoslavia) resolve to their own withdrawn ISO code.
 
@@ -225,6 +287,12 @@ def resolve(values: Any, to: CodeList | str = "alpha3") -> Any:
     to
         Output code list: ``alpha3`` (default), ``alpha2``, ``numeric`` (three digits),
         ``eurostat``, ``name_en`` or ``name_fr`` (a :class:`CodeList` or its string).
+    kind
+        ``"name"`` (default): country names and codes. ``"nationality"``: the column holds
+        nationality words ("Rwandaise", "moçambicano", "مصري", "Kenyans", "Congolaise
+        (RDC)") in English, French, Portuguese or Arabic; words shared by two countries
+        ("Congolese", "Guinean", "Dominican") are ambiguous; country names and codes still
+        resolve.
 
     Returns
     -------
@@ -235,7 +303,7 @@ def resolve(values: Any, to: CodeList | str = "alpha3") -> Any:
     Raises
     ------
     ConfigurationError
-        ``to`` is not a known code list.
+        ``to`` is not a known code list, or ``kind`` is not name or nationality.
     InputError
         ``values`` is a DataFrame or another unsupported container.
 
@@ -249,15 +317,18 @@ def resolve(values: Any, to: CodeList | str = "alpha3") -> Any:
     [None, 'ZR', 'GR', 'AF']
     >>> resolve(pd.Series(["Kenya", "Narnia"], name="country")).tolist()
     ['KEN', <NA>]
+    >>> resolve(["Rwandaise", "moçambicanos", "Congolese"], kind="nationality")
+    ['RWA', 'MOZ', None]
     """
     target = CodeList.coerce(to)
+    what = Kind.coerce(kind)
     if _is_scalar(values):
-        outcome = _classify_safe(values)
+        outcome = _classify_safe(values, what)
         return None if outcome.code is None else _output(target)[outcome.code]
     series = _as_series(values)
     codes, uniques = _factorize(series)
     mapping = _output(target)
-    mapped = [None if (c := _classify_safe(u).code) is None else mapping[c] for u in uniques]
+    mapped = [None if (c := _classify_safe(u, what).code) is None else mapping[c] for u in uniques]
     # The last slot is the missing value that cells with the NA sentinel (-1) point to.
     lookup = pd.array([*mapped, None], dtype="string")
     taken = lookup.take(np.where(codes < 0, len(mapped), codes))
@@ -279,7 +350,7 @@ def _suggest(outcome: _Outcome, limit: int = 3) -> str:
     if outcome.status is not Status.UNKNOWN or len(outcome.normalised) < 4:
         return ""
     found: list[str] = []
-    for key in difflib.get_close_matches(outcome.normalised, _suggestion_keys(), n=12, cutoff=0.7):
+    for key in difflib.get_close_matches(outcome.normalised, _suggestion_keys(), n=12, cutoff=0.75):
         code = ix.names[key]
         if isinstance(code, str) and code not in found:
             found.append(code)
@@ -290,7 +361,11 @@ def _suggest(outcome: _Outcome, limit: int = 3) -> str:
 
 @cache
 def _suggestion_keys() -> list[str]:
-    return sorted(k for k, v in index().names.items() if isinstance(v, str))
+    ix = index()
+    # Keys of three letters or fewer ("rda") are too short to suggest from.
+    return sorted(
+        k for k, v in ix.names.items() if isinstance(v, str) and k in ix.common and len(k) > 3
+    )
 
 
 def _note(outcome: _Outcome) -> str:
@@ -333,12 +408,15 @@ class Resolution:
     ['KEN', 'ZAR', <NA>, <NA>, <NA>, 'KEN']
     """
 
-    def __init__(self, values: Any, to: CodeList | str = "alpha3") -> None:
+    def __init__(
+        self, values: Any, to: CodeList | str = "alpha3", kind: Kind | str = "name"
+    ) -> None:
         self.to = CodeList.coerce(to)
+        self.kind = Kind.coerce(kind)
         series = _as_series(values)
         self.values = series
         codes, uniques = _factorize(series)
-        outcomes = [_classify_safe(u) for u in uniques]
+        outcomes = [_classify_safe(u, self.kind) for u in uniques]
         mapping = _output(self.to)
         n = len(outcomes)
         fill = np.where(codes < 0, n, codes)
@@ -443,7 +521,9 @@ class Resolution:
         )
 
 
-def resolve_detailed(values: Any, to: CodeList | str = "alpha3") -> Resolution:
+def resolve_detailed(
+    values: Any, to: CodeList | str = "alpha3", kind: Kind | str = "name"
+) -> Resolution:
     """Resolve a column of countries and keep the per-cell status and the report.
 
     Parameters
@@ -452,6 +532,8 @@ def resolve_detailed(values: Any, to: CodeList | str = "alpha3") -> Resolution:
         A list, tuple, numpy array or Series (a scalar is treated as a one-cell list).
     to
         Output code list, as in :func:`resolve`.
+    kind
+        ``"name"`` or ``"nationality"``, as in :func:`resolve`.
 
     Returns
     -------
@@ -467,7 +549,53 @@ def resolve_detailed(values: Any, to: CodeList | str = "alpha3") -> Resolution:
     """
     if _is_scalar(values):
         values = [values]
-    return Resolution(values, to=to)
+    return Resolution(values, to=to, kind=kind)
+
+
+def explain(value: Any, kind: Kind | str = "name") -> str:
+    """One sentence on a value that did not resolve: its candidates or suggestions.
+
+    Meant for a person at a prompt or on the command line (``--country Congo``).
+
+    Parameters
+    ----------
+    value
+        The value as typed.
+    kind
+        ``"name"`` or ``"nationality"``, as in :func:`resolve`.
+
+    Returns
+    -------
+    str
+        "" when the value resolves to a current country.
+
+    Examples
+    --------
+    >>> for part in explain("Congo").split("; "):
+    ...     print(part)
+    'Congo' is ambiguous: it could be Congo, The Democratic Republic of the (COD)
+    Congo (COG)
+    give the code
+    >>> explain("Rwnda")
+    "'Rwnda' is not a known country name or code; did you mean Rwanda (RWA)?"
+    >>> explain("Kenya")
+    ''
+    """
+    outcome = _classify_safe(value, Kind.coerce(kind))
+    if outcome.status is Status.RESOLVED:
+        return ""
+    if outcome.status is Status.HISTORICAL and outcome.code is not None:
+        return f"{value!r} is a country that no longer exists: {_note(outcome)}"
+    if outcome.status is Status.AMBIGUOUS:
+        return f"{value!r} is ambiguous: it could be {_suggest(outcome)}; give the code"
+    if outcome.status is Status.EMPTY:
+        return "no country given"
+    hint = _suggest(outcome)
+    known = f"{value!r} is not a known country name or code"
+    note = _note(outcome)
+    if note:
+        known += f" ({note})"
+    return f"{known}; did you mean {hint.replace('; ', ' or ')}?" if hint else known
 
 
 def resolution_report(values: Any) -> Any:
@@ -491,9 +619,9 @@ def resolution_report(values: Any) -> Any:
 
     Examples
     --------
-    >>> rep = resolution_report(["Kenia", "Kenya", "Congo", "Zaire", "", None])
+    >>> rep = resolution_report(["Kenyia", "Kenya", "Congo", "Zaire", "", None])
     >>> rep[["value", "cells", "status", "code"]].values.tolist()  # doctest: +NORMALIZE_WHITESPACE
-    [['Kenia', 1, 'unknown', <NA>], ['Congo', 1, 'ambiguous', <NA>],
+    [['Kenyia', 1, 'unknown', <NA>], ['Congo', 1, 'ambiguous', <NA>],
      ['Zaire', 1, 'historical', 'ZAR'], ['Kenya', 1, 'resolved', 'KEN'],
      ['', 1, 'empty', <NA>], [None, 1, 'empty', <NA>]]
     >>> rep.loc[0, "suggestions"]

@@ -15,7 +15,7 @@ import pandas as pd
 from migdata._resources import data_path
 from migdata.errors import ConfigurationError
 
-__all__ = ["group_membership", "groups", "members"]
+__all__ = ["group_membership", "groups", "members", "outside_group"]
 
 # Names that users write for a group and the group they mean. "EU27"/"EU28" are read as
 # the European Union of the year asked; Eurostat's fixed aggregate is EU27_2020.
@@ -141,3 +141,45 @@ def members(group: str, year: int | None = None) -> list[str]:
             rows["left"].isna() | (rows["left"] > int(year))
         ).fillna(True)
     return sorted(set(rows.loc[active.to_numpy(dtype=bool), "alpha3"]))
+
+
+def outside_group(codes: Any, group: str, year: int | None = None) -> list[str]:
+    """Warnings for the countries that are not members of a group (in a year).
+
+    A questionnaire or a project made for a group (COMESA) can still be used for another
+    country: this is a warning to show a person, not an error.
+
+    Parameters
+    ----------
+    codes
+        An alpha-3 code or a list of them.
+    group
+        Group id, as in :func:`members`.
+    year
+        Calendar year; the current membership when None.
+
+    Returns
+    -------
+    list of str
+        One sentence per country that is not a member, naming the group; empty when all are.
+
+    Examples
+    --------
+    >>> outside_group(["FRA", "KEN"], "COMESA")
+    ['FRA (France) is not a member of COMESA (Common Market for Eastern and Southern Africa)']
+    >>> outside_group("RWA", "EAC", year=2010)
+    []
+    """
+    from migdata.countries._resolver import convert
+
+    wanted = [codes] if isinstance(codes, str) else list(codes)
+    inside = set(members(group, year))
+    gid = _group_id(group)
+    meta, _ = _tables()
+    name = str(meta.loc[meta["group"] == gid, "name"].iloc[0])
+    when = "" if year is None else f" in {int(year)}"
+    return [
+        f"{code} ({convert(code, 'name_en')}) is not a member of {gid} ({name}){when}"
+        for code in wanted
+        if code not in inside
+    ]

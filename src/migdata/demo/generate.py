@@ -265,7 +265,7 @@ def write_inputs(folder: str | Path, spec: DemoSpec | None = None) -> DemoInputs
             for s in country["sources"]
         ]
         path = root / "questionnaires" / f"{code}_{lang}.xlsx"
-        write_template(path, lang=lang, country=code, sources=profiles)
+        write_template(path, lang=lang, country=code, sources=profiles, overwrite=True)
         fill_questionnaire(path, country, lang, rng)
         questionnaires.append(path)
     tables = {}

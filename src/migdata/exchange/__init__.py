@@ -5,6 +5,7 @@ and readers (with Eurostat's SDMX-CSV), validation reports and the merging of su
 from __future__ import annotations
 
 from migdata.exchange._frame import ReadResult
+from migdata.exchange._publish import round_for_publication
 from migdata.exchange.merge import Bundle, merge_submissions
 from migdata.exchange.registry import Format, detect_format, read, write
 from migdata.exchange.structures import (
@@ -33,6 +34,7 @@ __all__ = [
     "detect_format",
     "merge_submissions",
     "read",
+    "round_for_publication",
     "validate",
     "write",
 ]

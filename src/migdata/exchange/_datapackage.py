@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from migdata._safe_io import atomic_write, confined
 from migdata.errors import InputError
 from migdata.exchange import _frame, _parquet, _sdmx_csv, structures
 
@@ -108,9 +109,20 @@ def describe(frame: pd.DataFrame, name: str = "comesa-migration") -> dict[str, A
             {
                 "name": "data-parquet",
                 "path": PARQUET_NAME,
+                # A tabular resource with its schema: the tabular-data-package profile
+                # requires every resource to be one (frictionless validate checks it).
+                "profile": "tabular-data-resource",
                 "format": "parquet",
                 "mediatype": "application/vnd.apache.parquet",
                 "description": "The same observations without STRUCTURE and ACTION columns.",
+                "schema": {
+                    **table_schema,
+                    "fields": [
+                        f
+                        for f in table_schema["fields"]
+                        if f["name"] not in ("STRUCTURE", "ACTION")
+                    ],
+                },
             },
         ],
     }
@@ -143,13 +155,16 @@ def write(table: pd.DataFrame, path: Path | str, *, dataflow: Any = None) -> Pat
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / "datapackage.json" if folder == path else path
     frame = _frame.to_sdmx(table, dataflow, file=str(target))
-    (folder / CSV_NAME).write_bytes(_sdmx_csv.render(frame))
+    atomic_write(folder / CSV_NAME, _sdmx_csv.render(frame))
     import pyarrow.parquet as pq
 
-    pq.write_table(
-        _parquet.to_arrow(frame), folder / PARQUET_NAME, compression="zstd", use_dictionary=True
+    atomic_write(
+        folder / PARQUET_NAME,
+        lambda tmp: pq.write_table(
+            _parquet.to_arrow(frame), tmp, compression="zstd", use_dictionary=True
+        ),
     )
-    target.write_bytes(render(frame))
+    atomic_write(target, render(frame))
     return target
 
 
@@ -162,9 +177,15 @@ def read_raw(path: Path | str) -> _frame.RawFrame:
         package = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as err:
         raise InputError(f"unreadable datapackage.json: {err}", file=str(path)) from None
-    resources = package.get("resources") or []
+    resources = package.get("resources") if isinstance(package, dict) else None
+    if not isinstance(resources, list) or not all(isinstance(r, dict) for r in resources):
+        raise InputError(
+            "'resources' must be a list of objects with 'path' and 'format' "
+            f"(got {type(resources).__name__})",
+            file=str(path),
+        )
     for res in resources:
-        target = path.parent / str(res.get("path", ""))
+        target = confined(path.parent, res.get("path", ""), file=path)
         if res.get("format") == "csv" and target.is_file():
             raw = _sdmx_csv.read_raw(target)
             break

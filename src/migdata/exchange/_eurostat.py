@@ -25,6 +25,8 @@ _REF = re.compile(r"^(?:[A-Za-z0-9_.]+:)?(?P<id>[A-Za-z0-9_]+)(?:\(.*\))?$")
 _AGE_BAND = re.compile(r"^Y(\d{1,3})-(\d{1,3})$")
 _AGE_OK = re.compile(r"^(Y_LT\d{1,3}|Y_GE\d{1,3}|Y\d{1,3})$")
 _EXPECTED = (
+    "STRUCTURE",
+    "STRUCTURE_ID",
     "DATAFLOW",
     "LAST UPDATE",
     "freq",
@@ -82,6 +84,49 @@ def map_age(codes: pd.Series) -> pd.Series:
     return codes.astype("str").map(mapped).astype("str")
 
 
+def map_permit_codes(codes: pd.Series, dimension: str) -> tuple[pd.Series, pd.Series]:
+    """Eurostat permit ``reason``/``duration`` codes -> CL_REASON/CL_VALIDITY, with rejections.
+
+    Returns the mapped codes and, per row, why it is rejected (NaN when kept): the
+    sub-categories (``OCC_HSKL``, ``EDUC_STUD``, ...) are parts of a group whose total the
+    file also holds, so keeping them would count permits twice.
+
+    Examples
+    --------
+    >>> codes, why = map_permit_codes(pd.Series(["TOTAL", "OCC", "FAM", "OCC_HSKL"]), "reason")
+    >>> codes.tolist(), why.notna().tolist()
+    (['_T', 'REMUN', 'FAM', nan], [False, False, False, True])
+    >>> map_permit_codes(pd.Series(["M6-11", "M_GE12"]), "duration")[0].tolist()
+    ['M6T11', 'M_GE12']
+    """
+    table = rules()["permits"][dimension]
+    text = codes.astype("str")
+    mapped = text.map(table["codes"]).astype("str")
+    parts = table.get("parts", {})
+    why = pd.Series(np.nan, index=codes.index, dtype="str")
+    sub = text.str.extract(r"^([A-Z]+)_", expand=False).astype("str")
+    is_part = mapped.isna() & sub.isin(list(parts))
+    why = why.mask(
+        is_part,
+        f"{dimension} "
+        + text
+        + " is a sub-category of "
+        + sub.map(parts).astype("str").fillna("")
+        + "; only the groups of Regulation (EC) 862/2007 art. 6 are kept (the group total "
+        "is in the file)",
+    )
+    unknown = mapped.isna() & ~is_part & text.notna()
+    why = why.mask(
+        unknown,
+        f"{dimension} "
+        + text
+        + " is not a Eurostat code we map (known: "
+        + ", ".join(table["codes"])
+        + ")",
+    )
+    return mapped, why
+
+
 def split_flags(flags: pd.Series) -> pd.Series:
     """Composite OBS_FLAG letters -> one OBS_STATUS by the priority in ``eurostat.yaml``.
 
@@ -105,6 +150,26 @@ def read_raw(
     file = str(path)
     notes: list[str] = []
     frame, lines = _text.read_table(path, _EXPECTED, notes, text=text)
+    if frame.columns[0] == "STRUCTURE":
+        # The SDMX-CSV 2.0 layout of Eurostat's newer API: STRUCTURE,STRUCTURE_ID,freq,...
+        notes.append("Eurostat SDMX-CSV 2.0 layout (STRUCTURE, STRUCTURE_ID) read")
+        frame = frame.drop(columns=[c for c in ("STRUCTURE", "ACTION") if c in frame.columns])
+        frame = frame.rename(columns={"STRUCTURE_ID": "DATAFLOW"})
+    return _convert(frame, lines, notes, file, agedef)
+
+
+def from_frame(raw: _frame.RawFrame, *, agedef: str | None = None) -> _frame.RawFrame:
+    """Eurostat data already read from SDMX-ML (``STRUCTURE_ID`` = ``ESTAT:FLOW(v)``)."""
+    frame = raw.frame.rename(columns={"STRUCTURE_ID": "DATAFLOW"})
+    out = _convert(frame, raw.lines, list(raw.notes), raw.file or "", agedef)
+    out.format = "eurostat-sdmx-ml"
+    return out
+
+
+def _convert(
+    frame: pd.DataFrame, lines: np.ndarray, notes: list[str], file: str, agedef: str | None
+) -> _frame.RawFrame:
+    """Eurostat columns (text) -> an SDMX frame of our structures plus rejects."""
     r = rules()
     missing = [c for c in ("DATAFLOW", "geo", "TIME_PERIOD", "OBS_VALUE") if c not in frame.columns]
     if missing:
@@ -243,7 +308,9 @@ def read_raw(
         table["conf_status"] = conf.where(conf != "", np.nan)
     for ours, theirs in (("reason", "reason"), ("validity", "duration")):
         if theirs in frame.columns:
-            table[ours] = frame[theirs].astype("str")
+            codes = frame[theirs].astype("str")
+            table[ours], why = map_permit_codes(codes, theirs)
+            reject(why.notna(), why)
     used = reason.isna().to_numpy()
     rejected = frame.loc[~used].assign(row=lines[~used], reason=reason[~used].to_numpy())
     kept = table.loc[used].reset_index(drop=True)

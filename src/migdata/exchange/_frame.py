@@ -174,7 +174,19 @@ def to_sdmx(
         h = to_h.get(col)
         if col in NUMBER_COLUMNS:
             src = table[h] if h in table.columns else pd.Series(np.nan, index=table.index)
-            out[col] = pd.to_numeric(src).astype("float64")
+            values = pd.to_numeric(src).to_numpy(dtype="float64")
+            out[col] = pd.Series(clean_numbers(values), index=table.index)
+        elif col == "DECIMALS":
+            if "decimals" in table.columns:
+                given = (
+                    pd.to_numeric(table["decimals"])
+                    .astype("Float64")
+                    .to_numpy(dtype="float64", na_value=np.nan)
+                )
+                shown = np.where(np.isnan(given), -1, given).astype(np.int64)
+            else:
+                shown = decimals_shown(out["OBS_VALUE"].to_numpy(dtype="float64"))
+            out[col] = coded([str(d) for d in range(MAX_DECIMALS + 1)], shown)
         elif col == "UNIT_MEASURE":
             if "unit_measure" in table.columns:
                 out[col] = table["unit_measure"].astype("str")
@@ -199,6 +211,58 @@ def to_sdmx(
         return frame
     key = ["STRUCTURE_ID", *dimension_ids(flows)]
     return frame.take(sort_order(frame, key)).reset_index(drop=True)
+
+
+MAX_DECIMALS = 15
+_SIGNIFICANT = 15
+
+
+def clean_numbers(values: np.ndarray) -> np.ndarray:
+    """Round to 15 significant digits, removing the noise of float arithmetic.
+
+    ``436.17999999999995`` (a sum of estimates) becomes ``436.18``; integers stay exact.
+
+    Examples
+    --------
+    >>> clean_numbers(np.array([436.17999999999995, 0.1 + 0.2, 17350.0, np.nan])).tolist()
+    [436.18, 0.3, 17350.0, nan]
+    """
+    values = np.asarray(values, dtype="float64")
+    out = values.copy()
+    finite = np.isfinite(values) & (values != 0)
+    if not finite.any():
+        return out
+    x = values[finite]
+    magnitude = np.floor(np.log10(np.abs(x))).astype(np.int64)
+    digits = _SIGNIFICANT - 1 - magnitude
+    ok = (digits >= 0) & (digits <= 22) & (np.abs(x) < 2.0**52)
+    scale = 10.0 ** np.clip(digits, 0, 22)
+    rounded = np.round(x * scale) / scale  # exact integer / power of ten: correctly rounded
+    x = np.where(ok & (np.abs(x * scale) < 2.0**53), rounded, x)
+    out[finite] = x
+    return out
+
+
+def decimals_shown(values: np.ndarray) -> np.ndarray:
+    """Fewest decimals (0-15) that write each value exactly (-1 where missing).
+
+    Examples
+    --------
+    >>> decimals_shown(np.array([17350.0, 12.5, 436.18, np.nan])).tolist()
+    [0, 1, 2, -1]
+    """
+    values = np.asarray(values, dtype="float64")
+    out = np.full(len(values), -1, dtype=np.int64)
+    todo = np.isfinite(values)
+    for d in range(MAX_DECIMALS + 1):
+        if not todo.any():
+            break
+        scale = 10.0**d
+        exact = todo & (np.round(values * scale) / scale == values)
+        out[exact] = d
+        todo &= ~exact
+    out[todo] = MAX_DECIMALS
+    return out
 
 
 def _by_code(

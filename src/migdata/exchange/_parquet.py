@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from migdata._safe_io import atomic_write
 from migdata.errors import InputError
 from migdata.exchange import _frame, structures
 
@@ -61,12 +62,12 @@ def write(table: pd.DataFrame, path: Path | str, *, dataflow: Any = None) -> Pat
     path = Path(path)
     # Unsorted here: the Arrow conversion sorts on dictionary codes, far faster than on text.
     frame = _frame.to_sdmx(table, dataflow, file=str(path), sort=False, categorical=True)
-    pq.write_table(
-        to_arrow(frame),
+    arrow = to_arrow(frame)
+    atomic_write(
         path,
-        compression="zstd",
-        use_dictionary=True,
-        write_statistics=True,
+        lambda tmp: pq.write_table(
+            arrow, tmp, compression="zstd", use_dictionary=True, write_statistics=True
+        ),
     )
     return path
 
@@ -101,7 +102,18 @@ def read_raw(path: Path | str) -> _frame.RawFrame:
         if pa.types.is_dictionary(col.type):
             col = col.cast(pa.string())
         if name in _frame.NUMBER_COLUMNS:
-            cols[name] = pd.Series(col.to_numpy(zero_copy_only=False), dtype="float64")
+            values = pd.to_numeric(pd.Series(col.to_numpy(zero_copy_only=False)), errors="coerce")
+            given = pd.Series(col.is_valid().to_numpy(zero_copy_only=False))
+            typed = pa.types.is_floating(col.type) or pa.types.is_integer(col.type)
+            if not typed and (given & values.isna()).any():
+                row = int((given & values.isna()).to_numpy().argmax())
+                raise InputError(
+                    f"column {name} holds {col.type} values, expected numbers; row {row + 1} "
+                    f"is {str(col[row].as_py())[:40]!r}",
+                    file=file,
+                    column=name,
+                )
+            cols[name] = values.astype("float64")
         else:
             cols[name] = col.to_pandas(
                 types_mapper=lambda _: pd.StringDtype("pyarrow", na_value=np.nan)

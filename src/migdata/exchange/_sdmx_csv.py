@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from migdata._safe_io import atomic_write
 from migdata.errors import ConfigurationError, InputError
 from migdata.exchange import _frame, _text, structures
 from migdata.harmonised import HARMONISED_COLUMNS
@@ -127,13 +128,13 @@ def write(
     ...     "time_period": ["2020"], "obs_value": [1520.0]})
     >>> p = write(t, pathlib.Path(tempfile.mkdtemp()) / "imm.csv")
     >>> p.read_text().splitlines()[1]
-    'dataflow,COMESA:DF_MIG_IMM(1.0),I,A,KEN,UGA,CITIZENSHIP,_T,_T,2020,1520,PS,,F,,,,,,'
-    >>> write(t.assign(provenance='says "hi", twice'), p).read_text().splitlines()[1][-22:]
-    ',,"says ""hi"", twice"'
+    'dataflow,COMESA:DF_MIG_IMM(1.0),I,A,KEN,UGA,CITIZENSHIP,_T,_T,2020,1520,PS,,F,,,,,,,0'
+    >>> write(t.assign(provenance='says "hi", twice'), p).read_text().splitlines()[1][-23:]
+    ',"says ""hi"", twice",0'
     """
     path = Path(path)
     frame = _frame.to_sdmx(table, dataflow, file=str(path))
-    path.write_bytes(render(frame, version, action))
+    atomic_write(path, render(frame, version, action))
     return path
 
 
@@ -150,7 +151,9 @@ def sniff(header: str) -> str | None:
         if len(names) < 2:
             continue
         if names[0].startswith("STRUCTURE"):
-            return "sdmx-csv-2.0"
+            # Eurostat's newer API: STRUCTURE,STRUCTURE_ID,freq,... (lower-case ids, no ACTION)
+            lower = "ACTION" not in names and any(n.islower() for n in names[2:5])
+            return "eurostat-sdmx-csv" if lower else "sdmx-csv-2.0"
         if names[0] == "DATAFLOW":
             lower = any(n.islower() for n in names[1:4]) or "LAST UPDATE" in names
             return "eurostat-sdmx-csv" if lower else "sdmx-csv-1.0"

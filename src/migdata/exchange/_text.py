@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from migdata._limits import MAX_COLUMNS, MAX_LINE_BYTES
 from migdata.errors import InputError
 
 _DELIMITERS = (",", ";", "\t", "|")
@@ -27,6 +28,12 @@ def decode(data: bytes, notes: list[str], file: str | None = None) -> str:
         notes.append("the file starts with a UTF-8 byte-order mark; it was removed")
         data = data[3:]
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        if len(data) % 2:
+            raise InputError(
+                "the file is UTF-16 (byte-order mark) but has an odd number of bytes: it is "
+                "truncated or damaged; save it again as UTF-8",
+                file=file,
+            )
         notes.append("the file is UTF-16 (byte-order mark); decoded as UTF-16")
         return data.decode("utf-16")
     try:
@@ -84,8 +91,22 @@ def read_table(
     if not text.strip():
         raise InputError("the file is empty; expected a header line", file=file, row=1 + skipped)
     header = text.split("\n", 1)[0].rstrip("\r")
+    if len(header) > MAX_LINE_BYTES:
+        raise InputError(
+            f"the header line is {len(header):,} characters long; an exchange file's header "
+            "names about 20 columns (is this the right file, with line breaks?)",
+            file=file,
+            row=1 + skipped,
+        )
     sep = detect_delimiter(header, expected, notes)
     names = next(csv.reader([header], delimiter=sep))
+    if len(names) > MAX_COLUMNS:
+        raise InputError(
+            f"the header has {len(names):,} columns; an exchange file has about 20 "
+            f"(at most {MAX_COLUMNS:,} are read)",
+            file=file,
+            row=1 + skipped,
+        )
     invalid: list[tuple[int, int, int]] = []
 
     def on_invalid(row: Any) -> str:
@@ -96,6 +117,12 @@ def read_table(
     try:
         table = _parse(text, sep, names, on_invalid)
     except pa.ArrowInvalid as err:
+        if "straddl" in str(err) or "block" in str(err):
+            raise InputError(
+                "a line or field of several MB, longer than the reader accepts; an exchange "
+                "row is about 150 bytes (is this the right file?)",
+                file=file,
+            ) from None
         raise InputError(f"unreadable CSV: {err}", file=file) from None
     if invalid:
         number, expected_n, actual = min(invalid)

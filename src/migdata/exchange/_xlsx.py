@@ -18,6 +18,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from migdata._limits import check_zip_parts
+from migdata._safe_io import atomic_write
 from migdata._xlsx_bytes import FIXED_TIME, normalise_xlsx
 from migdata.errors import InputError
 from migdata.exchange import _frame, structures
@@ -67,8 +69,18 @@ def render(frame: pd.DataFrame) -> bytes:
             data.append(
                 [None if v is None or v != v else str(v) for v in series.to_numpy(dtype=object)]
             )
-    for row in zip(*data, strict=True):
-        ws.append([_cell(ws, v) for v in row])
+    # OBS_VALUE is displayed with its DECIMALS (a count as 1520, an estimate as 436.2).
+    obs_at = columns.index("OBS_VALUE") if "OBS_VALUE" in columns else -1
+    places = (
+        frame["DECIMALS"].to_numpy(dtype=object)
+        if "DECIMALS" in columns and obs_at >= 0
+        else [None] * len(frame)
+    )
+    for row, dec in zip(zip(*data, strict=True), places, strict=True):
+        cells = [_cell(ws, v) for v in row]
+        if isinstance(dec, str) and dec.isdigit():
+            cells[obs_at].number_format = "0" if dec == "0" else "0." + "0" * int(dec)
+        ws.append(cells)
     about = wb.create_sheet(ABOUT_SHEET)
     refs = sorted(pd.unique(frame["STRUCTURE_ID"].astype("str"))) if len(frame) else []
     about.append([_cell(about, "item", True), _cell(about, "value", True)])
@@ -100,13 +112,14 @@ def write(table: pd.DataFrame, path: Path | str, *, dataflow: Any = None) -> Pat
     """
     path = Path(path)
     frame = _frame.to_sdmx(table, dataflow, file=str(path))
-    path.write_bytes(render(frame))
+    atomic_write(path, render(frame))
     return path
 
 
 def read_raw(path: Path | str) -> _frame.RawFrame:
     """Read the ``data`` sheet of our Excel copy as an SDMX frame."""
     file = str(path)
+    check_zip_parts(path)  # a shared-strings or zip bomb is refused before parsing
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError) as err:

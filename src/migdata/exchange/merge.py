@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migdata._checks import public
+from migdata._safe_io import atomic_write
 from migdata.errors import InputError
 from migdata.exchange import _datapackage, _frame, registry, structures
 from migdata.exchange.validate import ValidationReport, validate
@@ -90,7 +92,7 @@ class Bundle:
             ("coverage", self.coverage),
             ("rejected", self.rejected),
         ):
-            frame.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
+            atomic_write(folder / f"{name}.csv", frame.to_csv(index=False, lineterminator="\n"))
         return target
 
     def __repr__(self) -> str:
@@ -196,6 +198,7 @@ def _read_submission(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, Validation
     return table, rejected, report
 
 
+@public
 def merge_submissions(files: Any, previous: Any = None) -> Bundle:
     """Build the regional bundle from members' files.
 
@@ -242,13 +245,20 @@ def merge_submissions(files: Any, previous: Any = None) -> Bundle:
         paths = [Path(files)]
     else:
         paths = sorted((Path(f) for f in files), key=lambda p: (p.name, str(p)))
+    return _merge_read([(path.name, *_read_submission(path)) for path in paths], previous)
+
+
+def _merge_read(
+    reads: list[tuple[str, pd.DataFrame, pd.DataFrame, ValidationReport]], previous: Any = None
+) -> Bundle:
+    """Merge files already read by :func:`_read_submission` (name, table, rejected, report),
+    in the order given; see :func:`merge_submissions`."""
     tables: list[pd.DataFrame] = []
     rejected: list[pd.DataFrame] = []
     reports: dict[str, ValidationReport] = {}
     notes: list[str] = []
-    for path in paths:
-        table, rej, report = _read_submission(path)
-        reports[path.name] = report
+    for name, table, rej, report in reads:
+        reports[name] = report
         if len(table):
             tables.append(table)
         if len(rej):

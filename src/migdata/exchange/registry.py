@@ -12,8 +12,18 @@ from typing import Any
 
 import pandas as pd
 
+from migdata._checks import check_frame, public
 from migdata.errors import ConfigurationError, InputError
-from migdata.exchange import _datapackage, _eurostat, _frame, _parquet, _sdmx_csv, _text, _xlsx
+from migdata.exchange import (
+    _datapackage,
+    _eurostat,
+    _frame,
+    _parquet,
+    _publish,
+    _sdmx_csv,
+    _text,
+    _xlsx,
+)
 
 __all__ = ["Format", "ReadResult", "detect_format", "read", "read_raw", "write"]
 
@@ -28,6 +38,8 @@ class Format(StrEnum):
     PARQUET = "parquet"
     XLSX = "xlsx"
     DATAPACKAGE = "datapackage"
+    SDMX_ML = "sdmx-ml"  # SDMX-ML 2.1 structure-specific data
+    SDMX_ML_3 = "sdmx-ml-3.0"
 
 
 _BY_SUFFIX = {
@@ -36,6 +48,7 @@ _BY_SUFFIX = {
     ".pq": Format.PARQUET,
     ".xlsx": Format.XLSX,
     ".json": Format.DATAPACKAGE,
+    ".xml": Format.SDMX_ML,
 }
 
 
@@ -43,7 +56,13 @@ def _format(value: Any) -> Format:
     if isinstance(value, Format):
         return value
     text = str(value).lower()
-    aliases = {"sdmx-csv-2.0": Format.SDMX_CSV, "csv": Format.SDMX_CSV, "excel": Format.XLSX}
+    aliases = {
+        "sdmx-csv-2.0": Format.SDMX_CSV,
+        "csv": Format.SDMX_CSV,
+        "excel": Format.XLSX,
+        "sdmx-ml-2.1": Format.SDMX_ML,
+        "xml": Format.SDMX_ML,
+    }
     if text in aliases:
         return aliases[text]
     try:
@@ -53,7 +72,16 @@ def _format(value: Any) -> Format:
         raise ConfigurationError(f"unknown format {value!r}; expected one of {allowed}") from None
 
 
-def write(table: pd.DataFrame, path: Path | str, format: Any = None, dataflow: Any = None) -> Path:
+@public
+def write(
+    table: pd.DataFrame,
+    path: Path | str,
+    format: Any = None,
+    dataflow: Any = None,
+    *,
+    decimals: int | None = None,
+    rounding: str = "standard",
+) -> Path:
     """Write a harmonised table in an exchange format (byte-identical for the same input).
 
     Parameters
@@ -65,10 +93,19 @@ def write(table: pd.DataFrame, path: Path | str, format: Any = None, dataflow: A
         Target file; a folder or ``datapackage.json`` for a data package.
     format
         A :class:`Format` or its string; default from the extension (``.csv`` SDMX-CSV 2.0.0,
-        ``.parquet``, ``.xlsx``, ``.json``/folder data package).
+        ``.parquet``, ``.xlsx``, ``.json``/folder data package, ``.xml`` SDMX-ML 2.1
+        structure-specific data; ``"sdmx-ml-3.0"`` for SDMX-ML 3.0).
     dataflow
         Optional dataflow (``"IMM"``, ``"DF_MIG_IMM"`` or ``"COMESA:DF_MIG_IMM(1.0)"``) that
         every row must belong to.
+    decimals
+        Round estimates (values that are not whole numbers) to this many decimals for
+        publication; counts stay integers (see :func:`round_for_publication`). By default
+        values are written as they are, without float noise (at most 15 significant digits),
+        with ``DECIMALS`` set to the decimals each one is written with.
+    rounding
+        ``"standard"`` or ``"controlled"`` (rounded sex breakdowns add up to the rounded
+        total); ``"controlled"`` without ``decimals`` rounds to whole numbers.
 
     Returns
     -------
@@ -87,6 +124,7 @@ def write(table: pd.DataFrame, path: Path | str, format: Any = None, dataflow: A
     >>> read(folder / "a.parquet").table["obs_value"].tolist()
     [3.0]
     """
+    check_frame(table, "table")
     path = Path(path)
     if format is None:
         fmt = (
@@ -103,6 +141,7 @@ def write(table: pd.DataFrame, path: Path | str, format: Any = None, dataflow: A
         fmt = _format(format)
     if fmt is not Format.DATAPACKAGE:
         path.parent.mkdir(parents=True, exist_ok=True)
+    table = _publish.apply(table, decimals, rounding)
     if fmt is Format.SDMX_CSV:
         return _sdmx_csv.write(table, path, dataflow=dataflow, version="2.0")
     if fmt is Format.SDMX_CSV_1:
@@ -111,6 +150,11 @@ def write(table: pd.DataFrame, path: Path | str, format: Any = None, dataflow: A
         return _parquet.write(table, path, dataflow=dataflow)
     if fmt is Format.XLSX:
         return _xlsx.write(table, path, dataflow=dataflow)
+    if fmt in (Format.SDMX_ML, Format.SDMX_ML_3):
+        from migdata.exchange import _sdmx_ml
+
+        version = "3.0" if fmt is Format.SDMX_ML_3 else "2.1"
+        return _sdmx_ml.write(table, path, dataflow=dataflow, version=version)
     return _datapackage.write(table, path, dataflow=dataflow)
 
 
@@ -118,7 +162,7 @@ def detect_format(path: Path | str) -> str:
     """The format of a file from its first bytes (not its extension).
 
     Returns one of ``parquet``, ``xlsx``, ``datapackage``, ``sdmx-csv-2.0``,
-    ``sdmx-csv-1.0``, ``eurostat-sdmx-csv``, ``harmonised-csv``.
+    ``sdmx-csv-1.0``, ``eurostat-sdmx-csv``, ``harmonised-csv``, ``sdmx-ml``.
 
     Raises
     ------
@@ -151,8 +195,10 @@ def detect_format(path: Path | str) -> str:
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith(b"{"):
         return "datapackage"
+    if stripped.startswith(b"<"):
+        return "sdmx-ml"
     notes: list[str] = []
-    text = _text.decode(head, notes) if head else ""
+    text = _text.decode(head, notes, str(path)) if head else ""
     while text.startswith("#"):  # comment lines before the header, as read_table skips them
         text = text.partition("\n")[2]
     kind = _sdmx_csv.sniff(text)
@@ -167,6 +213,7 @@ def detect_format(path: Path | str) -> str:
     return kind
 
 
+@public
 def read_raw(path: Path | str, *, agedef: str | None = None) -> _frame.RawFrame:
     """Read any supported file into SDMX columns (text) with line numbers and notes."""
     path = Path(path)
@@ -179,6 +226,12 @@ def read_raw(path: Path | str, *, agedef: str | None = None) -> _frame.RawFrame:
         raw = _datapackage.read_raw(path)
     elif kind == "eurostat-sdmx-csv":
         raw = _eurostat.read_raw(path, agedef=agedef)
+    elif kind == "sdmx-ml":
+        from migdata.exchange import _sdmx_ml
+
+        raw = _sdmx_ml.read_raw(path)
+        if _sdmx_ml.is_eurostat(raw.frame):
+            raw = _eurostat.from_frame(raw, agedef=agedef)
     else:
         raw = _sdmx_csv.read_raw(path)
     suffix = path.suffix.lower()
@@ -186,6 +239,8 @@ def read_raw(path: Path | str, *, agedef: str | None = None) -> _frame.RawFrame:
         suffix
     )
     family = "csv" if "csv" in kind else kind
+    if kind == "sdmx-ml":
+        expected = None if suffix == ".xml" else expected
     if expected is not None and expected != family:
         raw.notes.insert(
             0, f"the extension says {suffix} but the content is {kind}; read as {kind}"
@@ -193,6 +248,7 @@ def read_raw(path: Path | str, *, agedef: str | None = None) -> _frame.RawFrame:
     return raw
 
 
+@public
 def read(path: Path | str, *, agedef: str | None = None) -> ReadResult:
     """Read an exchange file (format detected from its content) into the harmonised table.
 
@@ -200,7 +256,8 @@ def read(path: Path | str, *, agedef: str | None = None) -> ReadResult:
     ----------
     path
         SDMX-CSV 2.0.0/1.0, Parquet, our Excel copy, a data package, a Eurostat SDMX-CSV file
-        or a plain harmonised CSV.
+        (the 1.0-style or the 2.0 layout of Eurostat's newer API), SDMX-ML 2.1/3.0
+        structure-specific data (ours or Eurostat's) or a plain harmonised CSV.
     agedef
         For Eurostat files: the age definition kept (``"COMPLET"`` by default).
 

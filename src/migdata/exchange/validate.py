@@ -17,8 +17,10 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from migdata._checks import public
+from migdata._safe_io import formula_cells
 from migdata.errors import InputError, ValidationError
-from migdata.exchange import _frame, registry, structures
+from migdata.exchange import _frame, _triage, registry, structures
 
 __all__ = ["ValidationReport", "validate"]
 
@@ -46,14 +48,17 @@ class ValidationReport:
     file: str | None = None
     rows_checked: int = 0
     notes: list[str] = field(default_factory=list)
+    omitted: dict[str, int] = field(default_factory=dict)
+    """Problems counted but not listed, per rule (the report lists at most
+    ``migdata._limits.MAX_PROBLEMS_PER_RULE`` per rule)."""
 
     @property
     def ok(self) -> bool:
         """True when no problem was found."""
-        return len(self.frame) == 0
+        return len(self.frame) == 0 and not self.omitted
 
     def __len__(self) -> int:
-        return len(self.frame)
+        return len(self.frame) + sum(self.omitted.values())
 
     def __getitem__(self, key: Any) -> Any:
         return self.frame[key]
@@ -63,8 +68,11 @@ class ValidationReport:
         return self.frame.copy()
 
     def summary(self) -> pd.Series:
-        """Number of problems per rule."""
-        return self.frame["rule"].value_counts().sort_index()
+        """Number of problems per rule (listed and counted)."""
+        counts = self.frame["rule"].value_counts().to_dict()
+        for rule, n in self.omitted.items():
+            counts[rule] = counts.get(rule, 0) + n
+        return pd.Series(counts, name="count", dtype="int64").rename_axis("rule").sort_index()
 
     def raise_if_invalid(self) -> None:
         """Raise :class:`~migdata.errors.ValidationError` carrying this report when not ok."""
@@ -86,6 +94,8 @@ class ValidationReport:
             lines.append(f"  row {row:>7}  {rec.rule:<16} {rec.message}")
         if len(self) > 200:
             lines.append(f"  ... and {len(self) - 200:,} more")
+        for rule, n in sorted(self.omitted.items()):
+            lines.append(f"  ({n:,} more {rule} problem(s) counted, not listed)")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -311,7 +321,8 @@ def _numbers(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Lenient number parse (thousands separators accepted); returns values and bad mask."""
     if text.dtype.kind in "fiu":
         values = text.astype("float64")
-        return values, np.zeros(len(text), dtype=bool)
+        infinite = np.isinf(values.to_numpy())  # inf, 1e400: not a count
+        return values.mask(infinite), infinite
     s = text.astype("str").str.strip()
     empty = (s.isna() | (s == "") | s.isin(["NaN", "#N/A"])).to_numpy()
     values = pd.to_numeric(s.where(~empty, np.nan), errors="coerce").astype("float64")
@@ -322,7 +333,8 @@ def _numbers(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
         idx = np.flatnonzero(bad)[ok]
         values.iloc[idx] = fixed.to_numpy()[ok]
         bad[idx] = False
-    return values, bad
+    infinite = np.isinf(values.to_numpy())  # "inf", "1e400": not a count
+    return values.mask(infinite), bad | infinite
 
 
 def _value_rows(
@@ -548,7 +560,8 @@ def _constraint_problems(
     return pd.concat(out, ignore_index=True) if out else _problems([], None, [], "", [])
 
 
-def validate(source: Any, dataflow: Any = None) -> ValidationReport:
+@public
+def validate(source: Any, dataflow: Any = None, *, structure: Any = None) -> ValidationReport:
     """Check a file or table against the COMESA data structures; collect every problem.
 
     Parameters
@@ -558,6 +571,11 @@ def validate(source: Any, dataflow: Any = None) -> ValidationReport:
         harmonised columns or SDMX columns.
     dataflow
         Optional dataflow every row must belong to.
+    structure
+        Path of an SDMX-ML structure message (2.1 or 3.0: Eurostat's, UNSD's, any) to check
+        the file against instead of the COMESA structures: every dimension present, codes
+        in the code lists, mandatory attributes, numeric measure, unique keys and the content
+        constraints. Needs ``pip install 'migdata[sdmx]'``.
 
     Returns
     -------
@@ -578,6 +596,8 @@ def validate(source: Any, dataflow: Any = None) -> ValidationReport:
     >>> validate(t.assign(time_period="2020"))["rule"].tolist()
     ['totals']
     """
+    if structure is not None:
+        return _validate_foreign(source, structure)
     flow = structures.dataflow(dataflow) if dataflow is not None else None
     try:
         frame, lines, file, notes, rejected = _prepare(source, flow)
@@ -616,6 +636,9 @@ def validate(source: Any, dataflow: Any = None) -> ValidationReport:
     flows = [all_flows[r] for r in refs]
     if not flows:
         flows = list(all_flows.values())
+    rows_in = len(frame)
+    formulas = formula_cells(frame)
+    frame, lines, screened = _triage.screen(frame, lines, flows)  # a file of garbage
     problems.append(_pandera_problems(frame, flows, lines))
     if "STRUCTURE_ID" in frame.columns:
         problems.append(
@@ -648,4 +671,38 @@ def validate(source: Any, dataflow: Any = None) -> ValidationReport:
     report = report.sort_values(
         ["row", "column", "rule"], na_position="first", kind="stable"
     ).reset_index(drop=True)
+    report, omitted = _triage.cap(report, screened)
+    for column, n in formulas.items():  # kept exact: a note, not a problem
+        notes.append(
+            f"{n:,} {column} value(s) start with =, +, -, @ or a tab: kept exactly in SDMX-CSV "
+            "and Parquet, stored as text in the Excel copy; check them before opening the CSV "
+            "in a spreadsheet"
+        )
+    return ValidationReport(
+        report, file=file, rows_checked=rows_in, notes=notes + screened.notes, omitted=omitted
+    )
+
+
+def _validate_foreign(source: Any, structure: Any) -> ValidationReport:
+    """:func:`validate` against an SDMX-ML structure file."""
+    from migdata.exchange import _foreign
+
+    found = _foreign.load(structure)  # a bad structure file is the caller's error: raise
+    file = str(source)
+    try:
+        frame, lines, notes = _foreign.read_frame(source)
+    except InputError as err:
+        report = _problems([err.row], err.column, [err.value], "readable", err.reason)
+        return ValidationReport(report, file=file, rows_checked=0)
+    found_problems = _foreign.problems(frame, lines, found, file)
+    if found_problems:
+        rows, cols, values, rules, messages = zip(*found_problems, strict=True)
+        report = _problems(rows, list(cols), list(values), "", list(messages))
+        report["rule"] = list(rules)
+        report = report.sort_values(
+            ["row", "column", "rule"], na_position="first", kind="stable"
+        ).reset_index(drop=True)
+    else:
+        report = _problems([], None, [], "", [])
+    notes = [*notes, f"checked against the structures in {structure}"]
     return ValidationReport(report, file=file, rows_checked=len(frame), notes=notes)

@@ -10,6 +10,7 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
+from migdata._checks import check_instance, public
 from migdata.errors import InputError
 from migdata.mirror.eurostat import resolve_countries
 from migdata.mirror.indicators import pair_indicators
@@ -33,6 +34,7 @@ def _one_year(frame: pd.DataFrame, year: int | None) -> tuple[pd.DataFrame, int]
     return out, int(year)
 
 
+@public
 def cc1_heatmap(
     table: MirrorTable, year: int | None = None, *, all_countries: bool = False
 ) -> Figure:
@@ -52,6 +54,7 @@ def cc1_heatmap(
     >>> type(cc1_heatmap(t)).__name__
     'Figure'
     """
+    check_instance(table, MirrorTable, "table", "build one with MirrorTable.from_eurostat")
     ind, year = _one_year(pair_indicators(table), year)
     shown = ind if all_countries else ind.loc[ind["reported_by"] == "both"]
     countries = sorted(set(shown["origin"]) | set(shown["destination"]))

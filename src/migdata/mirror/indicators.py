@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migdata._checks import check_instance, public
 from migdata.mirror.table import KEY, MirrorTable
 from migdata.quality.indicators import cc1
 
@@ -30,6 +31,7 @@ def _ratio(numerator: Any, denominator: Any) -> np.ndarray:
         return np.where((n > 0) & (d > 0), n / d, np.where((n == 0) & (d > 0), 0.0, np.nan))
 
 
+@public
 def pair_indicators(table: MirrorTable) -> pd.DataFrame:
     """Asymmetry indicators per pair and year (sex, age).
 
@@ -46,6 +48,7 @@ def pair_indicators(table: MirrorTable) -> pd.DataFrame:
     >>> round(float(row.ratio), 3), float(row.difference), round(float(row.cc1), 3)
     (3.468, 12347.0, 1.105)
     """
+    check_instance(table, MirrorTable, "table", "build one with MirrorTable.from_eurostat")
     d = table.data
     out = d[[*KEY, "emigration", "immigration", "reported_by"]].copy()
     i, e = out["immigration"].to_numpy(float), out["emigration"].to_numpy(float)
@@ -59,6 +62,7 @@ def pair_indicators(table: MirrorTable) -> pd.DataFrame:
     return out
 
 
+@public
 def country_aggregates(table: MirrorTable) -> pd.DataFrame:
     """Each country's reported totals against its partners' mirror figures, by year.
 
@@ -78,6 +82,7 @@ def country_aggregates(table: MirrorTable) -> pd.DataFrame:
     >>> agg.query("country == 'ESP'")[["n_pairs", "immigration"]].values.tolist()
     [[2.0, 17450.0]]
     """
+    check_instance(table, MirrorTable, "table", "build one with MirrorTable.from_eurostat")
     both = table.both_sides()
     parts = []
     for side, role in (("immigration", "destination"), ("emigration", "origin")):
@@ -97,6 +102,7 @@ def country_aggregates(table: MirrorTable) -> pd.DataFrame:
     return out.sort_values(["year", "sex", "age", "side", "country"]).reset_index(drop=True)
 
 
+@public
 def year_summary(table: MirrorTable) -> pd.DataFrame:
     """Coverage and asymmetry by year (and sex, age).
 
@@ -113,6 +119,7 @@ def year_summary(table: MirrorTable) -> pd.DataFrame:
     >>> year_summary(t)[["year", "both", "origin_only", "reporters_both"]].values.tolist()
     [[2015, 1, 1, 2]]
     """
+    check_instance(table, MirrorTable, "table", "build one with MirrorTable.from_eurostat")
     ind = pair_indicators(table)
     counts = (
         pd.crosstab([ind["year"], ind["sex"], ind["age"]], ind["reported_by"])

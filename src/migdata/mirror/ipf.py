@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migdata._checks import public
 from migdata.errors import InputError
 
 __all__ = ["IPFResult", "ipf"]
@@ -53,6 +54,7 @@ def _vector(values: Any, labels: pd.Index, name: str) -> np.ndarray:
     return out
 
 
+@public
 def ipf(
     seed_table: Any,
     row_totals: Any,

@@ -20,6 +20,7 @@ from scipy.linalg import solve_triangular
 from scipy.linalg.lapack import dtrtri
 from scipy.sparse.csgraph import connected_components
 
+from migdata._checks import check_instance, public
 from migdata._resources import data_path
 from migdata.errors import ConfigurationError, InputError, ModelError
 from migdata.mirror.eurostat import resolve_countries
@@ -498,6 +499,7 @@ def _quality_from_table(table: MirrorTable) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------- main
+@public
 def reconcile(
     table: MirrorTable,
     method: Method | str = Method.LOG_LS,
@@ -603,6 +605,7 @@ def reconcile(
     >>> rec.flows.harmonised.round(1).tolist()
     [160.0, 180.0, 60.0, 100.0, 80.0]
     """
+    check_instance(table, MirrorTable, "table", "build one with MirrorTable.from_eurostat")
     method, weights = Method(method), Weights(weights)
     outlier_rule = OutlierRule(outlier_rule)
     if not 0 < level < 1:

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migdata._checks import public
 from migdata.errors import InputError
 from migdata.mirror.eurostat import (
     read_csv,
@@ -94,6 +95,7 @@ def _number(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     raw = values.astype("string").str.strip().str.replace(",", "", regex=False)
     raw = raw.mask(raw.isin(["", ":", "NA", "nan"]))
     number = pd.to_numeric(raw, errors="coerce").astype("float64")
+    number = number.mask(np.isinf(number.to_numpy()))  # "inf", "1e400": not a flow
     unreadable = raw.notna() & number.isna()
     return number, unreadable.fillna(False)
 
@@ -206,6 +208,7 @@ class MirrorTable:
 
     # ------------------------------------------------------------------ builders
     @classmethod
+    @public
     def from_eurostat(cls, source: Any, *, side: str | None = None) -> MirrorTable:
         """Build from the shared mirror-flows file or a Eurostat-style long frame.
 
@@ -329,6 +332,7 @@ class MirrorTable:
         return cls._assemble_long(long, frame, offset=offset, label=label)
 
     @classmethod
+    @public
     def from_harmonised(
         cls, imm: pd.DataFrame, emi: pd.DataFrame, *, imm_counterpart: str = "PREV_RES"
     ) -> MirrorTable:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from migdata._checks import check_instance, public
 from migdata.errors import ConfigurationError, InputError
 from migdata.mirror.eurostat import resolve_countries
 from migdata.mirror.table import MirrorTable
@@ -96,6 +97,7 @@ def _groups(both: pd.DataFrame, reference: list[str], side: str, corrected: bool
     return frame
 
 
+@public
 def undercount_index(
     table: MirrorTable,
     reference: Iterable[str] = QUANTMIG_REFERENCE,
@@ -176,6 +178,7 @@ def undercount_index(
     >>> float(row["index"]), bool(row.ci_low < 0.5 < row.ci_high)
     (0.5, True)
     """
+    check_instance(table, MirrorTable, "table", "build one with MirrorTable.from_eurostat")
     if not 0 < level < 1:
         raise ConfigurationError(f"level must be between 0 and 1, got {level}")
     if draws < 0:

@@ -14,6 +14,8 @@ from typing import Any
 
 import pandas as pd
 
+from migdata._checks import public
+from migdata._safe_io import atomic_write
 from migdata.errors import ConfigurationError
 from migdata.quality.dimensions import INSUFFICIENT, Dimension
 from migdata.quality.figures import heatmap
@@ -261,6 +263,7 @@ def overview_report(
     return page
 
 
+@public
 def write_reports(
     profile: QualityProfile, folder: str | Path, *, language: str = "en"
 ) -> list[Path]:
@@ -306,7 +309,7 @@ def write_reports(
     }
     for name, frame in tables.items():
         target = out / name
-        frame.to_csv(target, index=False, lineterminator="\n")
+        atomic_write(target, frame.to_csv(index=False, lineterminator="\n"))
         written.append(target)
     if profile.countries:
         fig = heatmap(profile, language=language)

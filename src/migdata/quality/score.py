@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from migdata._checks import check_number, public
 from migdata.errors import ConfigurationError, InputError, MigdataError
 from migdata.quality.profile import QualityProfile
 from migdata.quality.rubric import apply_rubric
@@ -48,6 +49,7 @@ def _is_answers(obj: Any) -> bool:
     return hasattr(obj, "table") and not isinstance(obj, pd.DataFrame)
 
 
+@public
 def score(
     answers: Any,
     *,
@@ -94,6 +96,7 @@ def score(
     >>> round(profile.score("RWA", "IMM", "accuracy"), 3), profile.grade("RWA", "IMM", "ACC")
     (0.667, 'B')
     """
+    check_number(min_coverage, "min_coverage", lo=0, hi=1)
     batch = answers if isinstance(answers, list | tuple) else [answers]
     files = [getattr(obj, "file", None) or getattr(obj, "path", None) for obj in batch]
     return _score_batch(
@@ -213,6 +216,7 @@ def _answer_files(folder_or_paths: str | Path | Iterable[str | Path]) -> list[Pa
     return [Path(p) for p in folder_or_paths]
 
 
+@public
 def score_folder(
     folder_or_paths: str | Path | Sequence[str | Path],
     *,
@@ -262,6 +266,7 @@ def score_folder(
     >>> p.files[["status"]].to_dict("list")
     {'status': ['failed']}
     """
+    check_number(min_coverage, "min_coverage", lo=0, hi=1)
     if isinstance(folder_or_paths, str | Path) and not Path(folder_or_paths).exists():
         raise ConfigurationError(f"no such folder or file: {folder_or_paths}")
     paths = _answer_files(folder_or_paths)

@@ -14,6 +14,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
+from migdata._checks import public
 from migdata.countries import resolve
 from migdata.errors import InputError
 
@@ -97,6 +98,7 @@ def _time_limit(values: pd.Series) -> pd.Series:
     return out
 
 
+@public
 def read_register_rules(
     registration: str | Path | IO[str], deregistration: str | Path | IO[str]
 ) -> pd.DataFrame:

@@ -15,8 +15,9 @@ from collections.abc import Generator, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
-from xml.etree.ElementTree import Element, ParseError, fromstring, iterparse
+from xml.etree.ElementTree import Element, ParseError
 
+from defusedxml.ElementTree import fromstring, iterparse  # entity expansion off
 from openpyxl.styles.numbers import builtin_format_code, is_date_format, is_timedelta_format
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, WINDOWS_EPOCH, from_excel, from_ISO8601
 from openpyxl.xml.constants import SHARED_STRINGS, XLSM, XLSX, XLTM, XLTX

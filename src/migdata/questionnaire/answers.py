@@ -24,6 +24,8 @@ from typing import Any
 
 import pandas as pd
 
+from migdata._checks import public
+from migdata._durations import read_duration, read_number
 from migdata.errors import InputError
 from migdata.questionnaire import bank
 from migdata.questionnaire._layout import (
@@ -157,34 +159,18 @@ def _option_index(item_id: str) -> dict[str, str]:
     return out
 
 
-@cache
-def _duration_words() -> tuple[dict[str, float], dict[str, float], set[str], set[str]]:
-    lab = bank.labels()
-    units = {_norm(w): float(k) for k, words in lab["duration_units"].items() for w in words}
-    numbers = {_norm(w): float(k) for k, words in lab["number_words"].items() for w in words}
-    permanent = {_norm(w) for w in lab["permanent_words"]}
-    none = {_norm(w) for w in lab["no_minimum_words"]}
-    return units, numbers, permanent, none
-
-
-_ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-_NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
-
-
 def _to_float(text: str) -> float | None:
-    t = text.translate(_ARABIC_DIGITS).strip().replace("\u00a0", "").replace(" ", "")
-    t = t.rstrip("%")
-    if _NUMBER.match(t):
-        return float(t.replace(",", "."))
-    return None
+    return read_number(str(text).strip().rstrip("%"))
 
 
 def parse_duration(text: Any) -> float | None:
     """Months from a duration typed as text; None when it cannot be read with certainty.
 
-    Understands numbers with units in the four languages ("12 mois", "6 meses", "1 year",
-    "un an", "3 semaines", "6 أشهر"), sums ("1 an et 6 mois"), "permanent" (60 months, as in
-    the duration-factor tables) and "no minimum" (0).
+    Understands numbers (digits or words) with units in the four languages ("12 mois",
+    "6 meses", "1 year", "un an et demi", "سنة", "3 semaines", "6 أشهر"), compound durations
+    ("1 an et 6 mois"), "permanent" (60 months, as in the duration-factor tables) and "no
+    minimum" (0). Ranges ("6 à 12 mois") and readings that disagree ("1 an (6 mois)") give
+    None: see :func:`migdata._durations.read_duration` for the reason.
 
     Examples
     --------
@@ -192,59 +178,14 @@ def parse_duration(text: Any) -> float | None:
     [12.0, 12.0, 6.0, 60.0, 12.0]
     >>> parse_duration("1 an et 6 mois"), parse_duration("six months and one day")
     (18.0, 6.0)
-    >>> parse_duration("depends on the permit") is None
-    True
+    >>> parse_duration("6 à 12 mois") is None, parse_duration("1 an (12 mois)")
+    (True, 12.0)
     """
-    if isinstance(text, bool):
-        return None
-    if isinstance(text, int | float):
-        return float(text) if math.isfinite(text) else None
-    raw = str(text).translate(_ARABIC_DIGITS)
-    direct = _to_float(raw)
-    if direct is not None:
-        return direct
-    units, numbers, permanent, none = _duration_words()
-    norm = _norm(raw)
-    if norm in permanent:
-        return 60.0
-    if norm in none:
-        return 0.0
-    tokens = []
-    for tok in re.findall(r"\d+(?:[.,]\d+)?|[^\s\d]+", raw.casefold()):
-        if tok[0].isdigit():
-            tokens.append(tok.replace(",", "."))
-        else:
-            tokens.extend(_norm(tok).split())
-    # Multi-word number words ("dix huit", "اثنا عشر") become one number token.
-    joined = " ".join(tokens)
-    for phrase in sorted((w for w in numbers if " " in w), key=len, reverse=True):
-        joined = re.sub(rf"(?<!\S){re.escape(phrase)}(?!\S)", repr(numbers[phrase]), joined)
-    tokens = joined.split()
-    total = 0.0
-    found = False
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i]
-        value = float(tok) if re.fullmatch(r"\d+(?:\.\d+)?", tok) else None
-        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-        if value is None and tok in numbers and nxt in units:
-            value = numbers[tok]
-        if value is not None:
-            if nxt in units:
-                total += value * units[nxt]
-                i += 2
-            else:
-                total += value  # a bare number is months
-                i += 1
-            found = True
-            continue
-        if tok in permanent:
-            return 60.0
-        i += 1
-    if not found:
+    months = read_duration(text).months
+    if months is None or not math.isfinite(months):
         return None
     # "six months and one day" is the UN 2021 rule of six months: keep one decimal.
-    return float(round(total, 1))
+    return float(round(months, 1))
 
 
 def _fmt_number(x: float) -> str:
@@ -255,7 +196,8 @@ def _fmt_number(x: float) -> str:
 class _Parsed:
     status: str  # answered, not_applicable, dont_know, missing
     value: str = ""
-    problem: str | None = None
+    problem: str | None = None  # a key of the messages file
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 def _blank(raw: Any) -> bool:
@@ -283,9 +225,7 @@ def parse_answer(it: bank.Item, raw: Any) -> _Parsed:
     if _blank(raw):
         return _Parsed("missing")
     if _is_formula(raw):
-        return _Parsed(
-            "missing", problem="a formula in an answer cell is not evaluated; type the value"
-        )
+        return _Parsed("missing", problem="formula")
     if isinstance(raw, str):
         special = _special_index().get(_norm(raw))
         if special:
@@ -295,20 +235,15 @@ def parse_answer(it: bank.Item, raw: Any) -> _Parsed:
             return _Parsed("answered", "yes" if raw else "no")
         code = _option_index(it.id).get(_norm(_raw_text(raw)))
         if code is None:
-            labels = ", ".join(repr(o.labels["en"]) for o in it.options)
-            return _Parsed(
-                "missing",
-                problem=f"expected one of {labels} (in any of the four languages) or its code",
-            )
+            labels = {
+                lang: ", ".join(repr(o.labels[lang]) for o in it.options) for lang in bank.LANGUAGES
+            }
+            return _Parsed("missing", problem="choice", params={"options": labels})
         return _Parsed("answered", code)
     if it.type == "multiple":
         codes = _parse_multiple(it, _raw_text(raw))
         if codes is None:
-            return _Parsed(
-                "missing",
-                problem="expected Yes/No on the option lines, "
-                "or option codes or labels separated by ';'",
-            )
+            return _Parsed("missing", problem="multiple")
         return _Parsed("answered", ";".join(codes))
     if it.type in ("number", "months"):
         if isinstance(raw, bool):
@@ -316,21 +251,19 @@ def parse_answer(it: bank.Item, raw: Any) -> _Parsed:
         elif isinstance(raw, int | float):
             x = float(raw)
         elif it.type == "months":
+            reading = read_duration(raw)
+            if reading.problem in ("range", "contradiction"):
+                return _Parsed("missing", problem=f"months_{reading.problem}")
             x = parse_duration(raw)
         else:
             x = _to_float(str(raw))
         if x is None or not math.isfinite(x) or x < 0:
-            what = (
-                "a number of months (0 = no minimum, 'permanent' = 60)"
-                if it.type == "months"
-                else "a non-negative number"
-            )
-            return _Parsed("missing", problem=f"expected {what}")
+            return _Parsed("missing", problem=it.type)
         return _Parsed("answered", _fmt_number(x))
     if it.type == "date":
         d = _parse_date(raw)
         if d is None:
-            return _Parsed("missing", problem="expected a date such as 2024-01-01")
+            return _Parsed("missing", problem="date")
         return _Parsed("answered", d)
     return _Parsed("answered", _raw_text(raw))
 
@@ -390,16 +323,46 @@ class _Collected:
         if source_id and source_id not in lst:
             lst.append(source_id)
 
-    def problem(self, sheet: str, cell: str, item_id: str, value: Any, message: str) -> None:
+    def problem(
+        self, sheet: str, cell: str, item_id: str, value: Any, message: str, **params: Any
+    ) -> None:
+        """Record a problem; ``message`` is a key of ``messages.yaml``, filled with ``params``."""
         self.problems.append(
             {
                 "sheet": sheet,
                 "cell": cell,
                 "item_id": item_id,
                 "value": _raw_text(value),
-                "message": message,
+                "message": (message, params),
             }
         )
+
+    def problem_table(self, language: str) -> pd.DataFrame:
+        """The problems with their messages in ``language`` (English when not one of four)."""
+        rows = [{**p, "message": _message(p["message"], language)} for p in self.problems]
+        return pd.DataFrame(rows, columns=PROBLEM_COLUMNS).astype("string")
+
+
+@cache
+def _messages() -> dict[str, dict[str, str]]:
+    import yaml
+
+    from migdata._resources import data_path
+
+    text = data_path("questionnaire", "messages.yaml").read_text("utf-8")
+    loaded: dict[str, dict[str, str]] = yaml.safe_load(text)
+    return loaded
+
+
+def _message(keyed: tuple[str, dict[str, Any]], language: str) -> str:
+    """A problem message in the workbook's language."""
+    key, params = keyed
+    texts = _messages()[key]
+    template = texts.get(language) or texts["en"]
+    values = {
+        k: (v.get(language) or v["en"]) if isinstance(v, dict) else v for k, v in params.items()
+    }
+    return template.format(**values)
 
 
 def _assemble(col: _Collected, country: str) -> pd.DataFrame:
@@ -438,6 +401,7 @@ def _assemble(col: _Collected, country: str) -> pd.DataFrame:
                         it.id,
                         cell.raw if cell else "",
                         p.problem,
+                        **p.params,
                     )
                 parsed[it.id] = p
                 rows[it.id] = {
@@ -530,7 +494,7 @@ def _from_option_rows(it: bank.Item, module: str, sid: str, col: _Collected) -> 
                 cell.cell,
                 it.id,
                 cell.raw,
-                "a formula in an answer cell is not evaluated; type Yes or No",
+                "formula_yes_no",
             )
             continue
         raw = cell.raw
@@ -541,7 +505,8 @@ def _from_option_rows(it: bank.Item, module: str, sid: str, col: _Collected) -> 
                 cell.cell,
                 it.id,
                 raw,
-                f"option '{opt.labels['en']}': expected Yes or No (in any of the four languages)",
+                "option_yes_no",
+                option=dict(opt.labels),
             )
             continue
         if yes:
@@ -736,8 +701,8 @@ def _check_version(found: str, path: Path, col: _Collected) -> None:
             "",
             "",
             "",
-            "the workbook records no questionnaire version; "
-            f"read as version {current} by matching question texts",
+            "no_version",
+            current=current,
         )
         return
     if found.split(".")[0] != current.split(".")[0]:
@@ -754,7 +719,9 @@ def _check_version(found: str, path: Path, col: _Collected) -> None:
             "",
             "",
             found,
-            f"workbook of questionnaire version {found}, read with version {current}",
+            "other_version",
+            found=found,
+            current=current,
         )
 
 
@@ -766,42 +733,148 @@ def _read_xlsx(path: Path) -> Answers:
         info = _read_meta(book)
         _check_version(info.get("bank_version", ""), path, col)
         country = info.get("country", "")
-        language = info.get("language", "")
+        language = info.get("language", "").strip().lower()
+        texts: list[Any] = []  # what the language is inferred from, when _meta lacks it
         for sheet in book.sheetnames:
             if sheet in (META_SHEET, LISTS_SHEET):
                 continue
-            module = module_of_sheet(sheet)
+            rows = list(book.rows(sheet))
+            # A module sheet is known by its row keys and questions, whatever its tab is
+            # called (renamed, translated, reordered): the name is only the last resort.
+            module = _sheet_module(sheet, rows)
+            if language not in bank.LANGUAGES:
+                texts.extend(v for _, row in rows for v in row if isinstance(v, str))
             if module is None:
                 if not country:
-                    country = _country_from_instructions(book, sheet) or country
-                continue  # instructions and extra sheets carry no answers
-            _read_module_sheet(book, sheet, module, col)
+                    country = _country_in_rows(rows) or country
+                _report_stray_answers(sheet, rows, col)
+                continue
+            _read_module_sheet(rows, sheet, module, col)
     finally:
         book.close()
     if not country:
-        col.problem("", "", "", "", "the workbook does not say which country answered")
-    if not language:
-        language = "en"
+        col.problem("", "", "", "", "no_country")
+    if language not in bank.LANGUAGES:
+        language = _infer_language(texts)
+        col.problem(
+            META_SHEET, "", "", info.get("language", ""), "language_inferred", language=language
+        )
     table = _assemble(col, country)
-    problems = pd.DataFrame(col.problems, columns=PROBLEM_COLUMNS).astype("string")
-    return Answers(country, language, table, problems, info.get("bank_version", ""), str(path))
+    return Answers(
+        country,
+        language,
+        table,
+        col.problem_table(language),
+        info.get("bank_version", ""),
+        str(path),
+    )
 
 
-def _country_from_instructions(book: _Book, sheet: str) -> str | None:
+_ITEM_ID = re.compile(r"^(?P<module>[A-Z]{2,3})\.\d{3}$")
+
+
+def _sheet_module(sheet: str, rows: list[tuple[int, tuple[Any, ...]]]) -> str | None:
+    """The module a sheet answers: by its row keys, else its name, else its item ids and
+    question texts; None for a sheet that is none of the modules (instructions, notes)."""
+    by_key: dict[str, int] = {}
+    by_item: dict[str, int] = {}
+    texts = _text_index()
+    known = _known_ids()
+    for _, row in rows:
+        for v in row:
+            if not isinstance(v, str):
+                continue
+            if "|" in v:
+                m = KEY_RE.match(v.strip())
+                if m:
+                    by_key[m["module"]] = by_key.get(m["module"], 0) + 1
+                    continue
+            t = v.strip()
+            item_id = t if t in known else texts.get(_norm(t))
+            if item_id is not None:
+                mod = item_id.partition(".")[0]
+                if mod in bank.MODULES:
+                    by_item[mod] = by_item.get(mod, 0) + 1
+    name = module_of_sheet(sheet)  # the code or the tab in any language
+    if by_key:
+        return max(by_key, key=lambda m: (by_key[m], m == name))
+    if name is not None:
+        return name
+    if by_item:
+        return max(by_item, key=lambda m: by_item[m])
+    return None
+
+
+def _report_stray_answers(
+    sheet: str, rows: list[tuple[int, tuple[Any, ...]]], col: _Collected
+) -> None:
+    """Answers typed in a sheet that is no module (under an "Answer" header) are reported."""
+    words = _header_words()
+    answer_col: int | None = None
+    for r, row in rows:
+        if answer_col is None:
+            found = [
+                j
+                for j, v in enumerate(row)
+                if isinstance(v, str) and words.get(_norm(v)) == "answer"
+            ]
+            if found:
+                answer_col = found[0]
+            continue
+        v = row[answer_col] if answer_col < len(row) else None
+        if not _blank(v):
+            col.problem(sheet, f"{_col_letter(answer_col)}{r}", "", v, "not_a_module")
+
+
+@cache
+def _language_index() -> dict[str, str]:
+    """Texts of the workbook (questions, headers, options) that belong to one language."""
+    seen: dict[str, set[str]] = {}
+
+    def add(texts: dict[str, str]) -> None:
+        for lang, text in texts.items():
+            if lang in bank.LANGUAGES and isinstance(text, str):
+                seen.setdefault(_norm(text), set()).add(lang)
+
+    for it in bank.all_items():
+        add(dict(it.text))
+        for opt in it.options:
+            add(dict(opt.labels))
+    for texts in bank.labels()["ui"].values():
+        if isinstance(texts, dict):
+            add(texts)
+    return {t: next(iter(langs)) for t, langs in seen.items() if len(langs) == 1 and t}
+
+
+def _infer_language(texts: list[Any]) -> str:
+    """The language most of the workbook's texts are in (English when none is known)."""
+    index = _language_index()
+    votes = dict.fromkeys(bank.LANGUAGES, 0)
+    for t in texts:
+        lang = index.get(_norm(t))
+        if lang is not None:
+            votes[lang] += 1
+    best = max(bank.LANGUAGES, key=lambda lang: votes[lang])
+    return best if votes[best] else "en"
+
+
+def _country_in_rows(rows: list[tuple[int, tuple[Any, ...]]]) -> str | None:
     names = {_norm(t) for t in bank.labels()["ui"]["country"].values()}
-    for _, row in book.rows(sheet):
+    for _, row in rows:
         if len(row) >= 2 and row[0] is not None and _norm(row[0]) in names and row[1]:
             return str(row[1]).strip().upper()
     return None
 
 
-def _read_module_sheet(book: _Book, sheet: str, module: str, col: _Collected) -> None:
+def _read_module_sheet(
+    rows: list[tuple[int, tuple[Any, ...]]], sheet: str, module: str, col: _Collected
+) -> None:
     cols = {"id": 0, "question": 1, "answer": 3, "comment": 5, "key": 6}
     words = _header_words()
     current_source = ""
     last_multiple: str | None = None
     col.sources.setdefault(module, [])
-    for r, row in book.rows(sheet):
+    for r, row in rows:
         cells = list(row)
         # The header row tells where the columns are (an office may have inserted one).
         found: dict[str, int] = {}
@@ -832,7 +905,7 @@ def _read_module_sheet(book: _Book, sheet: str, module: str, col: _Collected) ->
                     cell_ref,
                     item_id,
                     answer,
-                    "unknown item: not in this version of the questionnaire",
+                    "unknown_item",
                 )
                 continue
             if sid:
@@ -851,8 +924,7 @@ def _read_module_sheet(book: _Book, sheet: str, module: str, col: _Collected) ->
                         cell_ref,
                         "",
                         answer,
-                        "answer on a row that matches no question "
-                        "(no item id, unknown question text)",
+                        "no_question",
                     )
                 continue
         assert key is not None
@@ -860,6 +932,11 @@ def _read_module_sheet(book: _Book, sheet: str, module: str, col: _Collected) ->
         assert km is not None
         if km["option"] is None and bank.get_item(km["item"]).type == "multiple":
             last_multiple = key
+        for j in range(max(cols.values()) + 1, len(cells)):  # typed beside the answer
+            if not _blank(cells[j]):
+                col.problem(
+                    sheet, f"{_col_letter(j)}{r}", km["item"], cells[j], "outside_answer_column"
+                )
         if key in col.cells:
             prev = col.cells[key]
             col.problem(
@@ -867,8 +944,8 @@ def _read_module_sheet(book: _Book, sheet: str, module: str, col: _Collected) ->
                 cell_ref,
                 km["item"],
                 answer,
-                f"the same question appears twice (also cell {prev.cell}); "
-                "the first answer is kept",
+                "twice",
+                other=prev.cell,
             )
             continue
         col.cells[key] = _Cell(answer, sheet, cell_ref, comment)
@@ -937,10 +1014,20 @@ _CSV_ITEM = re.compile(
 def _read_csv(path: Path) -> Answers:
     if path.stat().st_size > MAX_BYTES:
         raise InputError(f"the file is larger than {MAX_BYTES / 1e6:.0f} MB", file=str(path))
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = path.read_bytes().decode("latin-1")
+    content = path.read_bytes()
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):  # KoboToolbox / Excel "Unicode text"
+        try:
+            text = content.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(
+                "the file is UTF-16 but truncated (an odd number of bytes); export it again",
+                file=str(path),
+            ) from None
+    else:
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = content.decode("latin-1")
     if not text.strip():
         raise InputError("the CSV file is empty", file=str(path))
     try:
@@ -955,9 +1042,7 @@ def _read_csv(path: Path) -> Answers:
     col = _Collected()
     name = path.name
     if len(data) > 1:
-        col.problem(
-            name, "", "", len(data), f"{len(data)} submissions in one file; the last one is read"
-        )
+        col.problem(name, "", "", len(data), "submissions", n=len(data))
     row = data[-1]
     values = dict(zip(header, row, strict=False))
     norm = {h.split("/")[-1].lower(): v for h, v in values.items()}
@@ -975,9 +1060,7 @@ def _read_csv(path: Path) -> Answers:
         cell = f"{_col_letter(j)}{len(records) if len(data) else 2}"
         if item_id not in _known_ids():
             if raw.strip():
-                col.problem(
-                    name, h, item_id, raw, "unknown item: not in this version of the questionnaire"
-                )
+                col.problem(name, h, item_id, raw, "unknown_item")
             continue
         sid = ""
         if m["com"]:
@@ -993,10 +1076,10 @@ def _read_csv(path: Path) -> Answers:
             file=str(path),
         )
     table = _assemble(col, country)
-    problems = pd.DataFrame(col.problems, columns=PROBLEM_COLUMNS).astype("string")
-    return Answers(country, language, table, problems, version, str(path))
+    return Answers(country, language, table, col.problem_table(language), version, str(path))
 
 
+@public
 def read_answers(path: str | Path) -> Answers:
     """Read a returned questionnaire: the Excel workbook or a KoboToolbox/ODK CSV export.
 

@@ -22,6 +22,11 @@ def register(sub: Any) -> Any:
         "--out", default=None, help="output .xlsx (default: questionnaire_<C>_<lang>.xlsx)"
     )
     t.add_argument(
+        "--group",
+        default=None,
+        help="the group the questionnaire is for (e.g. COMESA): a country outside it is a warning",
+    )
+    t.add_argument(
         "--sources",
         nargs="*",
         default=None,
@@ -33,6 +38,9 @@ def register(sub: Any) -> Any:
         default=None,
         help="who answers questions at the Secretariat (name, e-mail, telephone), "
         "printed in the instructions; omitted when not given",
+    )
+    t.add_argument(
+        "--force", action="store_true", help="replace an existing workbook (default: refuse)"
     )
     t.set_defaults(func=_template)
     x = actions.add_parser("xlsform", help="write the XLSForm for ODK / KoboToolbox")
@@ -46,9 +54,21 @@ def _template(args: argparse.Namespace) -> int:
     from migdata.questionnaire.template import resolve_country, write_template
 
     code = resolve_country(args.country)
+    if args.group:
+        import sys
+
+        from migdata.countries import outside_group
+
+        for warning in outside_group(code, args.group):
+            print(f"warning: {warning}; the questionnaire is written anyway", file=sys.stderr)
     out = args.out or f"questionnaire_{code}_{args.lang}.xlsx"
     path = write_template(
-        out, lang=args.lang, country=code, sources=args.sources, contact=args.contact
+        out,
+        lang=args.lang,
+        country=code,
+        sources=args.sources,
+        overwrite=args.force,
+        contact=args.contact,
     )
     print(f"wrote {path}")
     return 0

@@ -118,8 +118,31 @@ def profiles(answers: Answers | pd.DataFrame) -> list[SourceProfile]:
                 stacklevel=2,
             )
             continue
-        try:
-            out.append(SourceProfile.from_dict(facts))
-        except InputError as err:
-            warnings.warn(f"source {sid}: {err}; no profile made", stacklevel=2)
+        profile = _profile(SourceProfile, str(sid), facts)
+        if profile is not None:
+            out.append(profile)
     return out
+
+
+_REQUIRED = ("source_id", "country", "source_type")
+
+
+def _profile(cls: Any, sid: str, facts: dict[str, Any]) -> Any:
+    """The profile of one source; a fact the profile refuses is left out with a warning
+    naming its item, and the other facts are kept (a faulty answer never costs the source)."""
+    writes = {it.id: it.writes for it in bank.all_items() if it.writes}
+    while True:
+        try:
+            return cls.from_dict(facts)
+        except InputError as err:
+            field = err.column
+            if field is None or field not in facts or field in _REQUIRED:
+                warnings.warn(f"source {sid}: {err}; no profile made", stacklevel=3)
+                return None
+            items = sorted(i for i, w in writes.items() if w.partition(".")[0] == field)
+            warnings.warn(
+                f"source {sid}, item {', '.join(items) or field}: {err}; this answer is left "
+                "out of the profile, the other answers are kept",
+                stacklevel=3,
+            )
+            del facts[field]

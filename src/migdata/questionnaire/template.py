@@ -24,6 +24,8 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.hyperlink import Hyperlink
 
+from migdata._checks import public
+from migdata._safe_io import refuse_overwrite
 from migdata._xlsx_bytes import save_workbook
 from migdata.errors import ConfigurationError
 from migdata.questionnaire import bank
@@ -459,6 +461,7 @@ def _glossary(wb: Workbook, lang: str) -> None:
     ws.protection.formatRows = False
 
 
+@public
 def write_template(
     path: str | Path,
     lang: str = "en",
@@ -466,6 +469,8 @@ def write_template(
     sources: Iterable[Any] | None = None,
     modules: Iterable[str] | None = None,
     contact: str | None = None,
+    *,
+    overwrite: bool = False,
 ) -> Path:
     """Write the questionnaire workbook a national office fills in.
 
@@ -487,6 +492,9 @@ def write_template(
     contact
         Who answers questions about the questionnaire at the Secretariat (name, e-mail,
         telephone), printed in the instructions; omitted when not given.
+    overwrite
+        Replace an existing file (default: refuse, as it may be a filled workbook). The
+        file is written to a temporary file first and renamed into place.
 
     Returns
     -------
@@ -497,6 +505,8 @@ def write_template(
     ------
     ConfigurationError
         Unknown language, module or country.
+    InputError
+        ``path`` exists and ``overwrite`` is false.
 
     Examples
     --------
@@ -505,6 +515,7 @@ def write_template(
     >>> openpyxl.load_workbook(out).sheetnames[:3]
     ['Instructions', 'Stock de migrants', 'Immigration']
     """
+    refuse_overwrite(path, overwrite)
     if lang not in bank.LANGUAGES:
         raise ConfigurationError(f"language {lang!r}; expected one of {bank.LANGUAGES}")
     mods = list(modules) if modules is not None else list(bank.MODULES)
@@ -546,9 +557,10 @@ def resolve_country(country: str) -> str:
     >>> resolve_country("rw")
     'RWA'
     """
-    from migdata.countries import resolve
+    from migdata.countries import explain, resolve
 
     code = resolve(str(country), to="alpha3")
     if not isinstance(code, str) or not code:
-        raise ConfigurationError(f"country {country!r} is not a known country name or code")
+        # The candidates of an ambiguous name, or close names of a misspelt one.
+        raise ConfigurationError(f"country: {explain(str(country))}")
     return code

@@ -12,6 +12,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from migdata._checks import public
 from migdata._xlsx_bytes import save_workbook
 from migdata.errors import ConfigurationError
 from migdata.questionnaire import bank
@@ -50,6 +51,7 @@ def _relevant(module: str, item: bank.Item) -> str:
     return item.applies_if.render(one)
 
 
+@public
 def to_xlsform(path: str | Path, lang: str = "en") -> Path:
     """Write the item bank as an XLSForm (survey, choices and settings sheets).
 

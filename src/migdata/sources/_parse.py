@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from migdata._durations import read_duration
 from migdata._resources import data_path
 from migdata.countries import resolve
 from migdata.errors import InputError
 
 _ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-_NUMBER = r"\d+(?:\.\d+)?"
 
 
 @cache
@@ -141,6 +141,7 @@ def parse_counts(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         numbers = values.astype("float64")
+        numbers = numbers.where(np.isfinite(numbers))  # inf, 1e400: not a count
         return numbers, numbers.isna(), pd.Series(False, index=values.index)
     text = values.astype("string").str.strip()
     direct = pd.to_numeric(text, errors="coerce")
@@ -149,6 +150,7 @@ def parse_counts(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     squeezed = squeezed.where(~grouped, squeezed.str.replace(",", "", regex=False))
     cleaned_values = pd.to_numeric(squeezed, errors="coerce")
     numbers = direct.astype("float64").fillna(cleaned_values.astype("float64"))
+    numbers = numbers.where(np.isfinite(numbers.to_numpy(dtype="float64", na_value=np.nan)))
     cleaned = direct.isna() & cleaned_values.notna()
     return numbers, numbers.isna(), cleaned.fillna(False).astype(bool)
 
@@ -162,54 +164,10 @@ def parse_year(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return years.where(~bad), bad.fillna(True).astype(bool)
 
 
-@cache
-def _duration_patterns() -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
-    units = {_norm(w): float(k) for k, ws in labels()["duration_units"].items() for w in ws}
-    numbers = {_norm(w): float(k) for k, ws in labels()["number_words"].items() for w in ws}
-    whole = {_norm(w): float(k) for k, ws in labels()["duration_words"].items() for w in ws}
-    return units, numbers, whole
-
-
-_MORE = r"(?:more than|over|at least|plus de|au moins|mais de|pelo menos|>=?|أكثر من|اكثر من)"
-_LESS = r"(?:less than|under|below|moins de|menos de|<|أقل من|اقل من)"
-
-
 def _duration_one(raw: Any, unit: float) -> float | None:
-    text = _norm(raw).replace(",", ".")
-    units, numbers, whole = _duration_patterns()
-    if text in whole:
-        return whole[text]
-    bound = 0.0
-    m = re.match(rf"^{_MORE}\s*(.*)$", text)
-    if m:
-        text = m.group(1)
-    else:
-        m = re.match(rf"^{_LESS}\s*(.*)$", text)
-        if m:
-            # "less than 3 months": one day short of the bound, certain for classification.
-            text, bound = m.group(1), -12.0 / 365.0
-    if re.fullmatch(_NUMBER, text):
-        return float(text) * unit + bound
-    if text in units:  # "year", "mois": one of the unit
-        return units[text] + bound
-    if text in whole:
-        return whole[text] + bound
-    total = 0.0
-    rest = text
-    number_alt = "|".join(sorted((re.escape(w) for w in numbers), key=len, reverse=True))
-    unit_alt = "|".join(sorted((re.escape(w) for w in units), key=len, reverse=True))
-    piece = re.compile(rf"^\s*({_NUMBER}|{number_alt})\s*({unit_alt})\b\s*(?:and|et|e|و)?")
-    matched = False
-    while rest:
-        m = piece.match(rest)
-        if not m:
-            return None
-        qty = m.group(1)
-        amount = float(qty) if re.fullmatch(_NUMBER, qty) else numbers[qty]
-        total += amount * units[m.group(2)]
-        rest = rest[m.end() :].strip()
-        matched = True
-    return total + bound if matched else None
+    # The one parser of durations as text (migdata._durations); a range or readings that
+    # disagree are unreadable, like any text that is not one duration.
+    return read_duration(raw, bare_unit=unit).months
 
 
 def parse_duration(values: pd.Series, unit: str = "months") -> tuple[pd.Series, pd.Series]:

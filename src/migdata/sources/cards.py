@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migdata._checks import check_frame, public
 from migdata.countries import resolve
 from migdata.errors import ConfigurationError, InputError
 from migdata.harmonised import HARMONISED_COLUMNS
@@ -112,6 +113,7 @@ class Cards:
         )
 
 
+@public
 def classify_cards(
     cards: pd.DataFrame,
     country: str,
@@ -189,6 +191,7 @@ def classify_cards(
     >>> classify_cards(cards.iloc[[3]], "RWA", "UN2021_12M").table["card_class"].item()
     'temporary_mover'
     """
+    check_frame(cards, "cards")
     if not isinstance(cards, pd.DataFrame):
         raise InputError(f"expected a pandas DataFrame of cards, got {type(cards).__name__}")
     reporting = resolve(str(country)) if country is not None else None
@@ -341,6 +344,7 @@ def classify_cards(
     )
 
 
+@public
 def tabulate_cards(
     cards: Cards,
     profile: SourceProfile | None = None,

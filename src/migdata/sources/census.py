@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migdata._checks import check_frame, check_year, public
 from migdata.countries import resolve
 from migdata.errors import ConfigurationError, InputError
 from migdata.harmonised import HARMONISED_COLUMNS
@@ -95,6 +96,7 @@ def _countries(values: pd.Series) -> pd.Series:
     return special.fillna(resolved.astype("string"))
 
 
+@public
 def census_stocks(
     microdata: pd.DataFrame,
     profile: SourceProfile,
@@ -173,6 +175,8 @@ def census_stocks(
     >>> c.excluded["reason"].item()
     'excluded by the 6-month residence rule: present 2 months and not intending to stay'
     """
+    check_frame(microdata, "microdata")
+    year = check_year(year)
     if not isinstance(microdata, pd.DataFrame):
         raise InputError(f"expected a pandas DataFrame, got {type(microdata).__name__}")
     rule = rule_months if rule_months is not None else profile.threshold_months

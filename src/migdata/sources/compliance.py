@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from migdata._checks import public
 from migdata._resources import data_path
 from migdata.errors import ConfigurationError, InputError
 from migdata.sources.catalogue import source_type
@@ -611,6 +612,7 @@ def _country_name(code: str) -> str:
     return name
 
 
+@public
 def compliance(profile: SourceProfile, target: Any, measure: str | None = None) -> Compliance:
     """Classify a source's statistic against a target definition.
 

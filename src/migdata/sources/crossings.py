@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migdata._checks import check_date, check_frame, public
 from migdata._resources import data_path
 from migdata.errors import ConfigurationError, InputError
 from migdata.harmonised import AGE_PATTERN, COUNTERPART_TYPES, HARMONISED_COLUMNS, TARGETS
@@ -407,6 +408,7 @@ def _check_rule(threshold_days: int, window_days: int, chunk_rows: int) -> None:
         raise ConfigurationError(f"chunk_rows: expected a positive number, got {chunk_rows}")
 
 
+@public
 def classify_crossings(
     movements: pd.DataFrame,
     *,
@@ -512,6 +514,9 @@ def classify_crossings(
     2        p2      100   failed      False
     3        p2        0  reached      False
     """
+    check_frame(movements, "movements")
+    check_date(obs_end, "obs_end")
+    check_date(data_start, "data_start")
     if not isinstance(movements, pd.DataFrame):
         raise InputError(f"expected a pandas DataFrame of movements, got {type(movements)}")
     _check_rule(threshold_days, window_days, chunk_rows)
@@ -815,6 +820,7 @@ def _sex_code(value: Any) -> str:
     return {"m": "M", "male": "M", "f": "F", "female": "F", "_t": "_T", "_u": "_U"}.get(key, "_U")
 
 
+@public
 def tabulate_crossings(
     classified: Crossings | pd.DataFrame,
     *,

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migdata._checks import public
 from migdata._resources import data_path
 from migdata.errors import ConfigurationError, InputError
 
@@ -85,6 +86,7 @@ def _months_array(months: Any) -> np.ndarray:
     return numeric
 
 
+@public
 def duration_factor(months: Any, table: str = "imem") -> Any:
     """Correction factor R(d) for a flow counted under a ``months``-month threshold.
 
@@ -132,6 +134,7 @@ def duration_factor(months: Any, table: str = "imem") -> Any:
     return out.reshape(np.shape(months))
 
 
+@public
 def correct_duration(
     table: pd.DataFrame,
     months: Any,

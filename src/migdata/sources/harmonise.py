@@ -15,6 +15,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from migdata._checks import check_frame, public
 from migdata.countries import resolve
 from migdata.errors import ConfigurationError, InputError, ValidationError
 from migdata.harmonised import (
@@ -151,6 +152,7 @@ def _default_measure(profile: SourceProfile) -> str:
     )
 
 
+@public
 def harmonise(
     table: pd.DataFrame,
     profile: SourceProfile,
@@ -165,6 +167,7 @@ def harmonise(
     value_column: str = "value",
     correct: bool = True,
     duration_table: str = "imem",
+    country_kind: str = "name",
 ) -> Harmonised:
     """Harmonise a national table of counts to a target definition.
 
@@ -190,6 +193,10 @@ def harmonise(
         Apply the duration correction (see Notes).
     duration_table
         Factor table of :func:`migdata.sources.duration.duration_factor`.
+    country_kind
+        What the country column holds: ``"name"`` (country names or codes, the default) or
+        ``"nationality"`` (citizenship written as a nationality word: "Rwandaise",
+        "Kenyan", "مصري"; see :func:`migdata.countries.resolve`).
 
     Returns
     -------
@@ -243,6 +250,7 @@ def harmonise(
     >>> h.compliance.cls.value, h.rows_in
     ('APPROXIMATE', 4)
     """
+    check_frame(table, "table")
     if not isinstance(table, pd.DataFrame):
         raise InputError(f"expected a pandas DataFrame, got {type(table).__name__}")
     measure = _default_measure(profile) if measure is None else str(measure).strip().upper()
@@ -259,6 +267,11 @@ def harmonise(
         raise ConfigurationError(
             f"unknown counterpart type {counterpart_type!r}; expected one of "
             f"{', '.join(COUNTERPART_TYPES)}"
+        )
+    if country_kind not in ("name", "nationality"):
+        raise ConfigurationError(
+            f"country_kind={country_kind!r}: expected 'name' (country names or codes) or "
+            "'nationality' (nationality words such as 'Rwandaise')"
         )
     comp = compliance(profile, target, measure)
     rows_in = len(table)
@@ -289,7 +302,9 @@ def harmonise(
     else:
         special = _parse.parse_area_words(country_raw)
         text = country_raw.astype("string").str.strip()
-        resolved = pd.Series(resolve(text.where(special.isna())), index=index).astype("string")
+        resolved = pd.Series(
+            resolve(text.where(special.isna()), kind=country_kind), index=index
+        ).astype("string")
         counterpart = special.fillna(resolved)
 
     work = pd.DataFrame(

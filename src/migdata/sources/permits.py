@@ -19,6 +19,7 @@ import pandera.pandas as pa
 import yaml
 from pandera.errors import SchemaErrors
 
+from migdata._checks import check_date, check_frame, check_number, public
 from migdata._resources import data_path
 from migdata.errors import InputError, ValidationError
 from migdata.harmonised import HARMONISED_COLUMNS, harmonised_schema
@@ -281,6 +282,7 @@ def _finish(
     return out.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
+@public
 def first_permits(
     permits: pd.DataFrame,
     profile: SourceProfile,
@@ -340,6 +342,8 @@ def first_permits(
     ['valid less than 3 months: not a residence permit in these statistics',
      'renewal: the person held a permit until 2019-12-31']
     """
+    check_frame(permits, "permits")
+    check_number(gap_months, "gap_months", lo=0)
     usable, rejected, excluded, unmapped = _prepare(
         permits,
         person_column=person_column,
@@ -415,6 +419,7 @@ def first_permits(
     )
 
 
+@public
 def valid_permits(
     permits: pd.DataFrame,
     profile: SourceProfile,
@@ -465,6 +470,8 @@ def valid_permits(
     0              RWA                EDU   M_GE12        1.0
     1              UGA                FAM   M_GE12        1.0
     """
+    check_frame(permits, "permits")
+    check_date(on_date, "on_date")
     date = pd.Timestamp(on_date)
     usable, rejected, excluded, unmapped = _prepare(
         permits,

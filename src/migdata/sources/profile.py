@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from migdata._checks import public
 from migdata._resources import data_path
 from migdata.errors import ConfigurationError, InputError
 from migdata.sources.catalogue import source_type, source_type_keys
@@ -629,6 +630,7 @@ def _load(text_or_path: str | Path, parse: Any, kind: str) -> Any:
         ) from None
 
 
+@public
 def read_profiles(path: str | Path) -> list[SourceProfile]:
     """Profiles from a YAML or JSON file holding one profile or a list of them.
 

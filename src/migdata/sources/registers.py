@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migdata._checks import check_date, check_frame, public
 from migdata.errors import ConfigurationError, InputError
 from migdata.harmonised import HARMONISED_COLUMNS
 from migdata.sources import _parse
@@ -72,6 +73,7 @@ class RegisterFlows:
         )
 
 
+@public
 def register_flows(
     events: pd.DataFrame,
     profile: SourceProfile,
@@ -159,6 +161,8 @@ def register_flows(
     ['duplicate of row 3 (same person, event and date)',
      "column 'person_id': expected a person identifier, got nothing"]
     """
+    check_frame(events, "events")
+    check_date(obs_end, "obs_end")
     if not isinstance(events, pd.DataFrame):
         raise InputError(f"expected a pandas DataFrame of events, got {type(events).__name__}")
     if counterpart_type not in ("CITIZENSHIP", "PREV_RES", "NEXT_RES", "BIRTH"):
