@@ -58,7 +58,7 @@ def cc1_heatmap(
     Red cells: the destination reports more immigrants than the origin reports emigrants
     (the usual emigration undercount); blue: the reverse; light grey: one side missing;
     black diagonal: a country with itself. The colour scale is centred on 0 and fitted to the
-    data (the largest |CC1| shown, rounded up to a tenth; CC1's full range is [-2, 2]); each
+    data (the largest absolute CC1 shown, rounded up to a tenth; the full range is -2 to 2); each
     cell carries its value when at most 30 countries are drawn. Only countries with at least
     one pair reported on both sides that year are drawn unless ``all_countries``.
 
