@@ -1,6 +1,7 @@
 """Sphinx configuration of the migdata documentation.
 
-Plain reStructuredText, only extensions shipped with Sphinx, the builtin alabaster theme and
+Plain reStructuredText, extensions shipped with Sphinx plus MathJax bundled by
+sphinx-mathjax-offline (formulas render without a network), the builtin alabaster theme and
 no network access at build time. Build with::
 
     python -m sphinx -W --keep-going -b html docs docs/_build/html
@@ -34,6 +35,8 @@ extensions = [
     "sphinx.ext.autodoc",  # the API reference comes from the docstrings
     "sphinx.ext.napoleon",  # which are numpydoc-style
     "sphinx.ext.mathjax",  # formulas in the concept pages (rendered in the browser)
+    # MathJax itself copied into _static/mathjax: formulas render offline, no CDN.
+    "sphinx-mathjax-offline",
     "sphinx.ext.viewcode",  # "[source]" links: statisticians check what a rule really does
     "migdata_docs",  # migdata-help and migdata-flat-api directives (docs/_ext)
 ]

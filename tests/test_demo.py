@@ -191,3 +191,24 @@ def test_missing_dependency_is_a_clear_message(
     err = capsys.readouterr().err
     assert "pip install matplotlib-extra" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_demo_reports_read_without_jargon(demo: tuple[Path, str]) -> None:
+    """Codes spelled out with a glossary at the end, human cell values, A4 print styles,
+    tables that scroll on a narrow screen."""
+    import re
+
+    out, _ = demo
+    pages = [out / "secretariat" / "output" / "report.html"]
+    pages += sorted((out / "offices").glob("*/output/report.html"))
+    for path in pages:
+        page = path.read_text(encoding="utf-8")
+        page = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page)
+        cells = re.findall(r"<t[dh][^>]*>([^<]*)</t[dh]>", page)
+        for raw in ("True", "False", "_T", "u_I", "class_I", "not_persons", "nan"):
+            assert raw not in cells, (path, raw)
+        assert "<h2 id='glossary'>Glossary</h2>" in page and "STK stock of migrants" in page
+        assert "@page{size:A4" in page and "@media print" in page
+        assert page.count("<table") == page.count("<div class='scroll'><table")
+        for code in ("IMEM", "QuantMig", "CC1", "AC3"):
+            assert f"<dt>{code}</dt>" in page, (path, code)

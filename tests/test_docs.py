@@ -118,3 +118,20 @@ def test_cli_page_shows_the_real_help(built: Built) -> None:
         "serve users add",
     ):
         assert f"usage: migdata {command} [-h]" in text, command
+
+
+def test_formulas_render_offline(built: Built) -> None:
+    """Pages with formulas load MathJax from the built site, never from a CDN."""
+    result, out = built
+    assert result.returncode == 0, result.stderr[-3000:]
+    page = (out / "concepts" / "mirror.html").read_text(encoding="utf-8")
+    assert "\\(" in page or "\\[" in page, "the page should carry formulas"
+    scripts = re.findall(r"<script[^>]*src=\"([^\"]*mathjax[^\"]*)\"", page, flags=re.I)
+    assert scripts, "MathJax is not loaded"
+    for src in scripts:
+        assert not src.startswith(("http:", "https:", "//")), src
+        assert (out / "concepts" / src).resolve().is_file(), src
+    for html in out.rglob("*.html"):
+        text = html.read_text(encoding="utf-8")
+        assert "cdn.jsdelivr.net" not in text and "mathjax@" not in text, html
+    assert (out / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").is_dir()

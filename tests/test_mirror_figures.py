@@ -9,6 +9,7 @@ from matplotlib.figure import Figure
 
 from migdata.errors import InputError
 from migdata.mirror.figures import cc1_heatmap, factor_plot, flows_plot
+from migdata.mirror.indicators import pair_indicators
 from migdata.mirror.reconcile import reconcile
 from migdata.mirror.table import MirrorTable
 
@@ -20,13 +21,18 @@ def table(shared_data: Any) -> MirrorTable:
 
 
 def test_heatmap_axes_and_scale(table: MirrorTable) -> None:
-    """The heatmap shows the 15 two-sided reporters of 2015 on a scale centred on 0."""
+    """The heatmap shows the 15 two-sided reporters of 2015 on a scale centred on 0 and
+    fitted to the data, with the value in each cell."""
     fig = cc1_heatmap(table, 2015)
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert len(labels) == 15 and "ITA" in labels
     norm = ax.images[0].norm
-    assert (norm.vmin, getattr(norm, "vcenter", None), norm.vmax) == (-2.0, 0.0, 2.0)
+    assert getattr(norm, "vcenter", None) == 0.0 and norm.vmin == -norm.vmax
+    values = pair_indicators(table.select(year=2015))
+    both = values[values["reported_by"] == "both"]["cc1"].abs().max()
+    assert both <= norm.vmax < both + 0.1 + 1e-9
+    assert len(ax.texts) > 15 * 2
     assert "CC1" in ax.get_title()
 
 
@@ -45,6 +51,9 @@ def test_factor_and_flow_plots(table: MirrorTable) -> None:
     assert box is not None
     legend = [t.get_text() for t in box.get_texts()]
     assert any("reference SWE" in t for t in legend)
+    for ax in fig.axes[:2]:  # each panel has readable ticks, however narrow its range
+        low, high = ax.get_xlim()
+        assert sum(low <= t <= high for t in ax.get_xticks()) >= 2, ax.get_xticks()
     assert isinstance(flows_plot(rec, "Spain", year=2015), Figure)
     fig_y = flows_plot(rec, "IT", side="immigration", by="year")
     assert [t.get_text() for t in fig_y.axes[0].get_xticklabels()] == ["2014", "2015"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -85,3 +86,25 @@ def test_cli_registers_quality_score() -> None:
     args = parser.parse_args(["quality", "score", "a.xlsx", "b.xlsx", "--out", "o"])
     assert args.files == ["a.xlsx", "b.xlsx"] and args.out == "o"
     assert args.func is run_score
+
+
+def test_one_scoring_command_and_a_readable_table(tmp_path: Path, capsys: Any) -> None:
+    """'quality score' is an alias of 'questionnaire score'; the table has labels, no <NA>."""
+    from migdata.cli import build_parser, main
+    from migdata.questionnaire.template import write_template
+
+    write_template(tmp_path / "KEN.xlsx", lang="en", country="KEN")
+    outputs = []
+    for command in (["questionnaire", "score"], ["quality", "score"]):
+        main([*command, str(tmp_path / "KEN.xlsx")])
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1]
+    out = outputs[0]
+    assert "<NA>" not in out and "nan" not in out.lower().split()
+    assert "Metadata completeness (AC3)" in out and "Information coverage" in out
+    assert "Timeliness and punctuality" in out and "timeliness_punctuality" not in out
+    assert " - " in out  # an empty workbook: nothing graded
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    quality_help = sub.choices["quality"].format_help()  # type: ignore[union-attr]
+    assert "questionnaire score" in quality_help

@@ -15,6 +15,7 @@ from quality_helpers import synthetic_answers
 from migdata.errors import ConfigurationError, InputError
 from migdata.quality.score import score, score_folder
 from migdata.questionnaire import bank
+from migdata.questionnaire._layout import sheet_name
 from migdata.sources.profile import SourceProfile
 
 
@@ -137,7 +138,7 @@ def test_score_folder_end_to_end_with_real_workbooks(tmp_path: Path) -> None:
     for country, lang in (("RWA", "fr"), ("KEN", "en")):
         path = write_template(tmp_path / f"{country}.xlsx", lang=lang, country=country)
         wb = openpyxl.load_workbook(path)
-        ws = wb["IMM"]
+        ws = wb[sheet_name("IMM", lang)]
         for row in range(4, ws.max_row + 1):
             key = ws.cell(row, 7).value or ""
             if key.endswith("|IMM.020"):  # frequency of immigration figures

@@ -36,12 +36,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"migdata {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     registered = {name: importlib.import_module(name).register(sub) for name in _COMMAND_MODULES}
-    # The national office's `migdata questionnaire score` is the quality scorer.
-    from migdata.quality.cli import add_score_arguments
+    # The one scoring command is `migdata questionnaire score`; `migdata quality score` is
+    # its alias (migdata.quality.cli).
+    from migdata.quality.cli import SCORE_DESCRIPTION, add_score_arguments
 
     add_score_arguments(
         registered["migdata.questionnaire.cli"].add_parser(
-            "score", help="score returned workbooks (ESS quality profile)"
+            "score",
+            help="score returned workbooks (ESS quality profile)",
+            description=SCORE_DESCRIPTION[0].upper() + SCORE_DESCRIPTION[1:],
         )
     )
     return parser

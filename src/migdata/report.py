@@ -40,7 +40,81 @@ figcaption{font-size:0.88em;color:#56606b;max-width:900px}
 .cls-OVER_INCLUSIVE,.cls-UNDER_INCLUSIVE{color:#b35900}.cls-UNDETERMINED{color:#8250df}
 nav a{margin-right:12px}
 details summary{cursor:pointer;color:#2f6fb0}
+.scroll{max-width:100%;overflow-x:auto}
+th{overflow-wrap:normal;word-break:normal}
+dl.glossary dt{font-weight:600;margin-top:6px}dl.glossary dd{margin:0 0 4px 18px}
+@media (max-width:900px){main{padding:12px 14px 40px}table{font-size:0.8em}
+th,td{padding:3px 5px}.card{flex:1 1 140px}}
+@page{size:A4;margin:15mm 12mm}
+@media print{body{background:#fff;font-size:10pt}main{max-width:none;padding:0}
+nav{display:none}.scroll{overflow:visible}table{font-size:8pt;page-break-inside:auto}
+tr,figure,.card{page-break-inside:avoid}h2,h3{page-break-after:avoid}
+figure img{max-width:100%;border:0}a{color:inherit;text-decoration:none}}
 """
+
+# Column headings and codes shown to people (a table keeps any other name, "_" as spaces).
+_COLUMN_LABELS = {
+    "ref_area": "reporting country",
+    "counterpart_area": "partner country",
+    "source_id": "source",
+    "source_type": "type of source",
+    "rows_in": "rows in",
+    "rows_used": "rows used",
+    "rows_rejected": "rows rejected",
+    "obs_value": "harmonised value",
+    "reported_value": "reported value",
+    "u_I": "undercount score, immigration",
+    "class_I": "undercount class, immigration",
+    "u_E": "undercount score, emigration",
+    "class_E": "undercount class, emigration",
+    "not_persons": "counts documents, not persons",
+    "threshold_months": "threshold (months)",
+    "mean_abs_cc1_before": "mean |CC1| reported",
+    "mean_abs_cc1_after": "mean |CC1| reconciled",
+}
+_VALUE_LABELS = {"_T": "total", "_Z": "not applicable", "_U": "unknown"}
+
+# Codes and acronyms of the report, spelled out in its glossary.
+_ABBREVIATIONS = {
+    "STK": "stock of migrants (resident population by citizenship or country of birth)",
+    "IMM": "immigration flows",
+    "EMI": "emigration flows",
+    "NAB": "nationals abroad",
+    "RP": "residence permits",
+    "CC1": "coherence indicator CC1: the gap between what two countries report for the "
+    "same flow, |immigration - emigration| divided by the mean of both",
+    "AC3": "ESS quality indicator AC3, metadata completeness",
+    "ESS": "European Statistical System, whose quality criteria score the questionnaires",
+    "IMEM": "Integrated Modelling of European Migration, the source of the duration factors R(T)",
+    "QuantMig": "Quantifying Migration Scenarios for Better Policy (EU research project), "
+    "whose register undercount scores are shown",
+    "SDMX": "Statistical Data and Metadata eXchange, the standard of the exchange files",
+}
+
+
+def _label(column: Any) -> str:
+    """The heading of a column: its label, else its name with spaces."""
+    name = str(column)
+    return _COLUMN_LABELS.get(name, name.replace("_", " ").strip())
+
+
+def _glossary_section() -> str:
+    """Codes and acronyms, then the harmonised terms, in one section at the end."""
+    from migdata.metadata import glossary
+
+    items = [
+        f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in _ABBREVIATIONS.items()
+    ]
+    table = glossary("en").table
+    items += [
+        f"<dt>{html.escape(str(t))}</dt><dd>{html.escape(str(d))}</dd>"
+        for t, d in zip(table["term"], table["definition"], strict=True)
+    ]
+    return (
+        "<h2 id='glossary'>Glossary</h2><p>Codes and acronyms of this report, then the "
+        "harmonised migration terms (UN recommendations).</p>"
+        f"<dl class='glossary'>{''.join(items)}</dl>"
+    )
 
 
 def _png(fig: Figure) -> str:
@@ -69,9 +143,18 @@ def _table(frame: pd.DataFrame, *, digits: int = 3, max_rows: int | None = None)
         and c not in ("year", "row", "time_period")
     ]
     head = "".join(
-        f"<th class='{'num' if c in numeric else ''}'>{html.escape(str(c))}</th>"
+        f"<th class='{'num' if c in numeric else ''}'>{html.escape(_label(c))}</th>"
         for c in shown.columns
     )
+    # One number of decimals per column: none for whole numbers, else up to `digits`,
+    # the fewest that show every value of the column.
+    decimals: dict[Any, int] = {}
+    for c in numeric:
+        values = pd.to_numeric(shown[c], errors="coerce").dropna().astype(float)
+        decimals[c] = next(
+            (d for d in range(digits + 1) if np.allclose(values, values.round(d), atol=0)),
+            digits,
+        )
     body = []
     for row in shown.itertuples(index=False):  # report tables are small: display only
         cells = []
@@ -79,24 +162,22 @@ def _table(frame: pd.DataFrame, *, digits: int = 3, max_rows: int | None = None)
             if value is None or (not isinstance(value, str) and pd.isna(value)):
                 text, cls = "", ""
             elif column in numeric:
-                as_float = float(value)
-                text = (
-                    f"{as_float:,.0f}"
-                    if as_float.is_integer() and abs(as_float) >= 1000
-                    else f"{as_float:,.{digits}f}".rstrip("0").rstrip(".")
-                    if not as_float.is_integer()
-                    else f"{as_float:.0f}"
-                )
+                text = f"{float(value):,.{decimals[column]}f}"
                 cls = "num"
+            elif isinstance(value, bool | np.bool_):
+                text, cls = ("yes" if value else "no"), ""
             else:
-                text = html.escape(str(value))
+                text = html.escape(_VALUE_LABELS.get(str(value), str(value)))
                 cls = f"cls-{value}" if column == "compliance" else ""
             cells.append(f"<td class='{cls}'>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     more = ""
     if max_rows is not None and len(frame) > max_rows:
         more = f"<p class='meta'>First {max_rows} of {len(frame):,} rows.</p>"
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
+    return (
+        f"<div class='scroll'><table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table></div>{more}"
+    )
 
 
 def _asymmetry_figure(flows: pd.DataFrame) -> Figure:
@@ -189,7 +270,10 @@ def _compliance_table(frame: pd.DataFrame) -> str:
             f"</td><td>{html.escape(r.flags)}</td></tr>"
             f"<tr><td></td><td colspan='7' class='meta'>{html.escape(r.reason)}</td></tr>"
         )
-    return f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+    return (
+        f"<div class='scroll'><table><thead>{head}</thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
 
 
 def _steps_table(result: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -392,12 +476,26 @@ def render_report(result: Any) -> str:
         if data.get("crossings") is not None:
             nav.append("<a href='#crossings'>Border crossings</a>")
     else:
-        nav += ["<a href='#submissions'>Submissions</a>", "<a href='#mirror'>Mirror</a>",
-                "<a href='#factors'>Factors</a>"]
-    nav += ["<a href='#rejected'>Rejected</a>", "<a href='#files'>Files</a>"]
+        nav += [
+            "<a href='#submissions'>Submissions</a>",
+            "<a href='#mirror'>Mirror</a>",
+            "<a href='#factors'>Factors</a>",
+        ]
+    nav += [
+        "<a href='#rejected'>Rejected</a>",
+        "<a href='#files'>Files</a>",
+        "<a href='#glossary'>Glossary</a>",
+    ]
     add("<nav>" + "".join(nav) + "</nav>")
-    rows_in = sum(s.rows_in for s in result.steps if not s.name.startswith(("check:",
-                                                                            "questionnaire:")))
+    add(
+        "<p class='meta'>Measures: STK stock of migrants, IMM immigration, EMI emigration, "
+        "NAB nationals abroad, RP residence permits. Every code and acronym (CC1, AC3, ESS, "
+        "IMEM, QuantMig, SDMX) is spelled out in the <a href='#glossary'>glossary</a> at "
+        "the end.</p>"
+    )
+    rows_in = sum(
+        s.rows_in for s in result.steps if not s.name.startswith(("check:", "questionnaire:"))
+    )
     cards = [f"<div class='card'>Steps<b>{len(result.steps)}</b>in this run</div>"]
     if role == "office":
         intake = data["intake"]
@@ -406,14 +504,15 @@ def render_report(result: Any) -> str:
             f"<div class='card'>Input rows<b>{used + rej:,}</b>{used:,} used, {rej:,} rejected "
             "with a reason</div>"
         )
-        cards.append(f"<div class='card'>Sources described<b>{len(data['profiles'])}</b>"
-                     "</div>")
+        cards.append(f"<div class='card'>Sources described<b>{len(data['profiles'])}</b></div>")
     else:
         sub = data["submissions"]
         merged = int(sub["status"].eq("merged").sum())
         failed = int(sub["status"].str.startswith("not merged").sum())
-        cards.append(f"<div class='card'>Submissions<b>{len(sub)}</b>{merged} merged, "
-                     f"{failed} not merged</div>")
+        cards.append(
+            f"<div class='card'>Submissions<b>{len(sub)}</b>{merged} merged, "
+            f"{failed} not merged</div>"
+        )
         diag = data["reconciliation"].diagnostics
         if len(diag):
             before = float(diag["mean_abs_cc1_before"].mean())
@@ -456,8 +555,7 @@ def render_report(result: Any) -> str:
             und = quality.undercount
             keep = [
                 c
-                for c in ("country", "source_id", "source_type", "u_I", "class_I", "u_E",
-                          "class_E")
+                for c in ("country", "source_id", "source_type", "u_I", "class_I", "u_E", "class_E")
                 if c in und.columns
             ]
             add(_table(und[keep], digits=2))
@@ -475,6 +573,7 @@ def render_report(result: Any) -> str:
         "before they are written. <code>manifest.json</code> lists every input with its size "
         "and SHA-256, the configuration and each step's parameters and row counts.</p>"
     )
+    add(_glossary_section())
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"

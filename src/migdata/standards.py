@@ -104,6 +104,9 @@ class TargetDefinition:
     description: str
     source: str
 
+    def __repr__(self) -> str:
+        return f"TargetDefinition({self.name.value}: {self.label})"
+
     def _repr_html_(self) -> str:
         rows = "".join(
             f"<tr><th style='text-align:left'>{html.escape(k)}</th>"

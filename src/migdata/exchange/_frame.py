@@ -51,6 +51,12 @@ class ReadResult:
     format: str = ""
     metadata: dict[str, str] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        return (
+            f"ReadResult({self.format or 'table'}: {len(self.table):,} rows, "
+            f"{len(self.rejected):,} rejected, {len(self.notes)} note(s))"
+        )
+
     def _repr_html_(self) -> str:
         notes = "".join(f"<li>{n}</li>" for n in self.notes) or "<li>none</li>"
         return (

@@ -72,12 +72,14 @@ class Bundle:
         """Coverage as a member x (dataflow, year) table of observation counts."""
         if not len(self.coverage):
             return pd.DataFrame()
+        # aggfunc="sum" keeps counts whole (the default mean turns them into floats).
         return self.coverage.pivot_table(
             index="ref_area",
             columns=["dataflow", "time_period"],
             values="observations",
+            aggfunc="sum",
             fill_value=0,
-        )
+        ).astype("int64")
 
     def write(self, folder: Path | str) -> Path:
         """Write the bundle: ``data.csv`` (SDMX-CSV 2.0.0), ``data.parquet``, ``datapackage.json``

@@ -59,6 +59,9 @@ class Codelist:
         """The SDMX reference ``AGENCY:ID(VERSION)``."""
         return f"{self.agency}:{self.id}({self.version})"
 
+    def __repr__(self) -> str:
+        return f"Codelist({self.agency}:{self.id}({self.version}), {len(self.codes)} codes)"
+
     def _repr_html_(self) -> str:
         if self.pattern is not None:
             body = f"<p>pattern <code>{self.pattern}</code></p>"
@@ -144,6 +147,10 @@ class Dataflow:
     def codelist_versions(self) -> dict[str, str]:
         """Reference of every code list used by this dataflow, by component id."""
         return {c.id: c.codelist.ref for c in self.structure.components if c.codelist}
+
+    def __repr__(self) -> str:
+        dims = ", ".join(d.id for d in self.structure.dimensions)
+        return f"Dataflow({self.agency}:{self.id}({self.version}), {self.measure}: {dims})"
 
     def _repr_html_(self) -> str:
         rows = "".join(

@@ -98,6 +98,16 @@ class ValidationReport:
             lines.append(f"  ({n:,} more {rule} problem(s) counted, not listed)")
         return "\n".join(lines)
 
+    def __repr__(self) -> str:
+        where = f"{self.file!r}, " if self.file else ""
+        if self.ok:
+            return f"ValidationReport({where}valid, {self.rows_checked:,} rows checked)"
+        rules = ", ".join(f"{k} {v:,}" for k, v in self.summary().items())
+        return (
+            f"ValidationReport({where}{len(self):,} problem(s) in {self.rows_checked:,} rows: "
+            f"{rules})"
+        )
+
     def _repr_html_(self) -> str:
         name = html.escape(self.file or "table")
         if self.ok:

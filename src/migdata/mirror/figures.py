@@ -34,6 +34,21 @@ def _one_year(frame: pd.DataFrame, year: int | None) -> tuple[pd.DataFrame, int]
     return out, int(year)
 
 
+_FINE_TICKS = [0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.1, 1.2, 1.3, 1.4, 1.5, 1.75, 2, 2.5, 3, 4, 5]
+
+
+def _ticks_within(low: float, high: float) -> list[float]:
+    """Log-axis ticks: the coarse 1-2-5 series, or finer steps when a narrow range would
+    otherwise show fewer than three ticks."""
+    coarse = [t for t in _LOG_TICKS if low <= t <= high]
+    if len(coarse) >= 3:
+        return coarse
+    fine = [t for t in _FINE_TICKS if low <= t <= high]
+    while len(fine) > 7:
+        fine = fine[::2]
+    return fine if len(fine) > len(coarse) else coarse or _LOG_TICKS
+
+
 @public
 def cc1_heatmap(
     table: MirrorTable, year: int | None = None, *, all_countries: bool = False
@@ -42,9 +57,10 @@ def cc1_heatmap(
 
     Red cells: the destination reports more immigrants than the origin reports emigrants
     (the usual emigration undercount); blue: the reverse; light grey: one side missing;
-    black diagonal: a country with itself. The colour scale is centred on 0 and spans CC1's
-    full range [-2, 2]. Only countries with at least one pair reported on both sides that
-    year are drawn unless ``all_countries``.
+    black diagonal: a country with itself. The colour scale is centred on 0 and fitted to the
+    data (the largest absolute CC1 shown, rounded up to a tenth; the full range is -2 to 2); each
+    cell carries its value when at most 30 countries are drawn. Only countries with at least
+    one pair reported on both sides that year are drawn unless ``all_countries``.
 
     Examples
     --------
@@ -65,12 +81,22 @@ def cc1_heatmap(
     fig = Figure(figsize=(size + 1.2, size))
     ax = fig.add_subplot()
     ax.set_facecolor("#d9d9d9")
+    values = grid.to_numpy(float)
+    off_diagonal = values[~np.eye(n, dtype=bool)] if n else values.ravel()
+    largest = float(np.nanmax(np.abs(off_diagonal))) if np.isfinite(off_diagonal).any() else 0
+    limit = min(2.0, max(0.1, float(np.ceil(largest * 10 - 1e-9) / 10)))
     image = ax.imshow(
-        np.ma.masked_invalid(grid.to_numpy(float)),
+        np.ma.masked_invalid(values),
         cmap="RdBu_r",
-        norm=TwoSlopeNorm(vcenter=0.0, vmin=-2.0, vmax=2.0),
+        norm=TwoSlopeNorm(vcenter=0.0, vmin=-limit, vmax=limit),
         interpolation="nearest",
     )
+    if n <= 30:  # the numbers themselves, readable on every colour
+        for (i, j), v in np.ndenumerate(values):
+            if i != j and np.isfinite(v):
+                colour = "white" if abs(v) > 0.6 * limit else "black"
+                size = 7 if n <= 15 else 5
+                ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=size, color=colour)
     diagonal = np.ma.masked_where(~np.eye(n, dtype=bool), np.ones((n, n)))
     ax.imshow(diagonal, cmap="gray", vmin=0, vmax=10, interpolation="nearest")
     ax.set_xticks(range(n), countries, rotation=90, fontsize=8)
@@ -135,7 +161,7 @@ def factor_plot(result: Reconciliation, year: int | None = None) -> Figure:
                     label=f"reference {result.reference} (fixed at 1)")  # fmt: skip
         ax.axvline(1.0, color="grey", linestyle="--", linewidth=1)
         ax.set_xscale("log")
-        ax.xaxis.set_major_locator(FixedLocator(_LOG_TICKS))
+        ax.xaxis.set_major_locator(FixedLocator(_ticks_within(*ax.get_xlim())))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.xaxis.set_minor_locator(NullLocator())
         ax.set_xlabel(label + " (log scale)")

@@ -25,6 +25,13 @@ class IPFResult:
     max_deviation: float
     converged: bool
 
+    def __repr__(self) -> str:
+        state = "converged" if self.converged else "not converged"
+        return (
+            f"IPFResult({len(self.table):,} cells, {state} after {self.iterations} "
+            f"iteration(s), max deviation {self.max_deviation:.3g})"
+        )
+
     def _repr_html_(self) -> str:
         state = "converged" if self.converged else "<b>did not converge</b>"
         return (

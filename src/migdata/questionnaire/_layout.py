@@ -135,7 +135,10 @@ def slots_from_sources(sources: Iterable[Any] | None, country: str) -> dict[str,
 
 
 _PUNCT = re.compile(r"[\s\u00a0'’`´\"«»“”.,;:!?()\[\]/\\_-]+")
-_ARABIC_MARKS = re.compile(r"[\u064b-\u065f\u0670\u0640]")
+# Arabic diacritics and tatweel, and the bidirectional marks a right-to-left workbook carries.
+_ARABIC_MARKS = re.compile(
+    r"[\u064b-\u065f\u0670\u0640\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]"
+)
 
 
 def normalise(text: Any) -> str:
@@ -153,3 +156,32 @@ def normalise(text: Any) -> str:
     s = _ARABIC_MARKS.sub("", s)
     s = s.replace("أ", "ا").replace("إ", "ا").replace("آ", "ا")
     return _PUNCT.sub(" ", s.casefold()).strip()
+
+
+def sheet_name(module: str, lang: str) -> str:
+    """The tab of a module sheet in the workbook's language.
+
+    Examples
+    --------
+    >>> sheet_name("NAB", "fr")
+    "Nationaux à l'étranger"
+    """
+    return str(bank.labels()["tabs"][module][lang])[:31]
+
+
+def module_of_sheet(name: str) -> str | None:
+    """The module a sheet holds, from its tab: the code or its name in any language.
+
+    Examples
+    --------
+    >>> module_of_sheet("Imigração"), module_of_sheet(" stk "), module_of_sheet("Notes")
+    ('IMM', 'STK', None)
+    """
+    code = str(name).strip().upper()
+    if code in bank.MODULES:
+        return code
+    wanted = normalise(name)
+    for module, names in bank.labels()["tabs"].items():
+        if any(normalise(str(t)[:31]) == wanted for t in names.values()):
+            return str(module)
+    return None

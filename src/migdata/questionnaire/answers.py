@@ -34,6 +34,7 @@ from migdata.questionnaire._layout import (
     LISTS_SHEET,
     META_SHEET,
     make_key,
+    module_of_sheet,
     normalise,
 )
 
@@ -794,10 +795,10 @@ def _sheet_module(sheet: str, rows: list[tuple[int, tuple[Any, ...]]]) -> str | 
                 mod = item_id.partition(".")[0]
                 if mod in bank.MODULES:
                     by_item[mod] = by_item.get(mod, 0) + 1
+    name = module_of_sheet(sheet)  # the code or the tab in any language
     if by_key:
-        return max(by_key, key=lambda m: (by_key[m], m == sheet.strip().upper()))
-    name = sheet.strip().upper()
-    if name in bank.MODULES:
+        return max(by_key, key=lambda m: (by_key[m], m == name))
+    if name is not None:
         return name
     if by_item:
         return max(by_item, key=lambda m: by_item[m])

@@ -34,6 +34,12 @@ def register(sub: Any) -> Any:
         "(e.g. census 'population_register:NPR')",
     )
     t.add_argument(
+        "--contact",
+        default=None,
+        help="who answers questions at the Secretariat (name, e-mail, telephone), "
+        "printed in the instructions; omitted when not given",
+    )
+    t.add_argument(
         "--force", action="store_true", help="replace an existing workbook (default: refuse)"
     )
     t.set_defaults(func=_template)
@@ -57,7 +63,12 @@ def _template(args: argparse.Namespace) -> int:
             print(f"warning: {warning}; the questionnaire is written anyway", file=sys.stderr)
     out = args.out or f"questionnaire_{code}_{args.lang}.xlsx"
     path = write_template(
-        out, lang=args.lang, country=code, sources=args.sources, overwrite=args.force
+        out,
+        lang=args.lang,
+        country=code,
+        sources=args.sources,
+        overwrite=args.force,
+        contact=args.contact,
     )
     print(f"wrote {path}")
     return 0

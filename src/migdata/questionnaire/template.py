@@ -1,15 +1,19 @@
 """The Excel workbook a national office fills in: instructions, one sheet per module.
 
 Dropdowns read from a hidden ``_lists`` sheet, numbers and dates are validated, question text
-is locked, Arabic sheets run right to left, and a hidden ``_meta`` sheet records the bank
-version and the key of every row so that :func:`read_answers` finds answers again.
+is locked, Arabic sheets run right to left (with an explicit reading order on every cell), tabs
+are named in the workbook's language, pages print on A4, a Glossary sheet defines the terms,
+and a hidden ``_meta`` sheet records the bank version and the key of every row so that
+:func:`read_answers` finds answers again. Only cells that take an answer are yellow.
 
 Multiple-choice items take one row per option, answered Yes or No (a dropdown cannot hold
-several picks); the item row itself takes "not applicable" or "don't know".
+several picks); the item row itself is not coloured and takes only "not applicable" or
+"don't know".
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -18,6 +22,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.hyperlink import Hyperlink
 
 from migdata._checks import public
 from migdata._safe_io import refuse_overwrite
@@ -32,18 +37,65 @@ from migdata.questionnaire._layout import (
     Row,
     Slot,
     plan,
+    sheet_name,
     slots_from_sources,
 )
 
 __all__ = ["write_template"]
 
 _ANSWER_FILL = PatternFill("solid", fgColor="FFF2CC")  # pale yellow: "write here"
-_LOCKED_FILL = PatternFill("solid", fgColor="F2F2F2")
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 _SOURCE_FILL = PatternFill("solid", fgColor="DDEBF7")
 _THIN = Side(style="thin", color="BFBFBF")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_WIDTHS = {"A": 10, "B": 60, "C": 55, "D": 30, "E": 24, "F": 36, "G": 4}
+_WIDTHS = {"A": 13, "B": 60, "C": 55, "D": 30, "E": 26, "F": 36, "G": 4}
+# Characters per line of a column of width w (Calibri 11; generous for Arabic and bold text).
+_CHARS_PER_WIDTH = 1.0
+_PACKAGE_NOTE = re.compile(r"\s*\([^(]*migdata.*\)$")
+_SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+")
+_RLM = "\u200f"  # right-to-left mark
+_LRM = "\u200e"  # left-to-right mark
+_STRONG_END = ".:;!?)»…"
+
+
+def _bidi(text: str, lang: str) -> str:
+    """Text a right-to-left cell shows in the right order.
+
+    Each line starts and ends with a right-to-left mark, so that a full stop, colon or bullet
+    at either end of a line stays at that end whatever the runs inside are; Latin runs (item
+    ids) are closed by a left-to-right mark so that what follows them is not pulled along.
+    """
+    if lang != "ar" or not text:
+        return text
+    out = []
+    for line in str(text).split("\n"):
+        out.append(f"{_RLM}{line}{_RLM}" if line.strip() else line)
+    return "\n".join(out)
+
+
+def _align(lang: str, **kw: Any) -> Alignment:
+    """Wrapped, top-aligned text with the reading order of the language (2: right to left)."""
+    rtl = lang == "ar"
+    kw.setdefault("horizontal", "right" if rtl else "left")
+    kw.setdefault("vertical", "top")
+    return Alignment(wrap_text=True, readingOrder=2 if rtl else 1, **kw)
+
+
+def _a4(ws: Any, landscape: bool = True) -> None:
+    """A4 paper, the sheet fitted to the page width."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _lines(text: Any, width: float) -> int:
+    """Lines a wrapped text takes in a column of this width."""
+    if text is None or text == "":
+        return 1
+    per_line = max(int(width * _CHARS_PER_WIDTH), 6)
+    return sum(len(part) // per_line + 1 for part in str(text).split("\n"))
 
 
 def _ui(key: str, lang: str) -> str:
@@ -67,12 +119,17 @@ def _condition_text(it: bank.Item, lang: str) -> str:
             shown.append(opt.labels[lang] if opt else _num(v))
         if op in ("in", "not in") and len(shown) > 1:
             verb = _ui("is_one_of", lang)
-            text = f"{target.id} {verb}: {' / '.join(shown)}"
+            text = f"{_id(target.id, lang)} {verb}: {' / '.join(shown)}"
             return f"not ({text})" if op == "not in" else text
         sym = {"==": _ui("is", lang), "in": _ui("is", lang)}.get(op, op)
-        return f"{target.id} {sym} {shown[0]}"
+        return f"{_id(target.id, lang)} {sym} {shown[0]}"
 
     return f"{_ui('only_if', lang)} {it.applies_if.render(one)}."
+
+
+def _id(item_id: str, lang: str) -> str:
+    """An item id inside a sentence: closed by a left-to-right mark in Arabic."""
+    return f"{_LRM}{item_id}{_LRM}" if lang == "ar" else item_id
 
 
 def _num(v: Any) -> str:
@@ -125,26 +182,26 @@ def _write_module(
     wb: Workbook, module: str, slots: list[Slot], lang: str, lists: _Lists, meta: Any
 ) -> None:
     labels = bank.labels()
-    ws = wb.create_sheet(module)
-    rtl = lang == "ar"
-    ws.sheet_view.rightToLeft = rtl
-    align = Alignment(wrap_text=True, vertical="top", horizontal="right" if rtl else "left")
-    title = f"{_ui('module', lang)} {module}: {labels['modules'][module][lang]}"
-    ws["A1"] = title
+    ws = wb.create_sheet(sheet_name(module, lang))
+    ws.sheet_view.rightToLeft = lang == "ar"
+    align = _align(lang)
+    ws["A1"] = _bidi(f"{_ui('module', lang)}: {labels['modules'][module][lang]}", lang)
     ws["A1"].font = Font(bold=True, size=14)
-    ws["A2"] = _ui("module_intro", lang)
-    ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws["A1"].alignment = _align(lang, vertical="center")
+    ws["A2"] = _bidi(_ui("module_intro", lang), lang)
+    ws["A2"].alignment = align
     ws.merge_cells("A1:F1")
     ws.merge_cells("A2:F2")
-    ws.row_dimensions[2].height = 30
+    ws.row_dimensions[1].height = 24
+    ws.row_dimensions[2].height = 15 * _lines(ws["A2"].value, sum(_WIDTHS.values()) - 4) + 4
     headers = [
         _ui(f"col_{c}", lang) for c in ("id", "question", "help", "answer", "expected", "comment")
     ]
     for j, text in enumerate([*headers, KEY_HEADER], start=1):
-        cell = ws.cell(HEADER_ROW, j, text)
+        cell = ws.cell(HEADER_ROW, j, _bidi(text, lang) if j <= len(headers) else text)
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = _HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        cell.alignment = _align(lang, vertical="center")
     for col, width in _WIDTHS.items():
         ws.column_dimensions[col].width = width
     ws.column_dimensions["G"].hidden = True
@@ -158,7 +215,7 @@ def _write_module(
     for row in plan(module, slots):
         r += 1
         _write_row(ws, r, row, lang, align, yes_no, special, lists, dvs, numbers)
-        meta.append([module, r, row.key])
+        meta.append([ws.title, r, row.key])
 
     _fit_rows(ws, HEADER_ROW, r)
     ws.protection.sheet = True
@@ -166,24 +223,17 @@ def _write_module(
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    _a4(ws)
 
 
 def _fit_rows(ws: Any, first: int, last: int) -> None:
     """Set row heights from the wrapped text: neither Excel nor LibreOffice does it on open."""
     for r in range(first, last + 1):
-        lines = 1
-        for col in ("B", "C", "E"):
-            text = ws[f"{col}{r}"].value
-            if not text:
-                continue
-            per_line = max(int(_WIDTHS[col] * 1.1), 10)
-            n = sum(len(part) // per_line + 1 for part in str(text).split("\n"))
-            lines = max(lines, n)
-        ws.row_dimensions[r].height = 15 * lines + 2
+        if any(str(m) == f"A{r}:F{r}" for m in ws.merged_cells.ranges):
+            lines = _lines(ws[f"A{r}"].value, sum(_WIDTHS.values()) - _WIDTHS["G"])
+        else:
+            lines = max(_lines(ws[f"{c}{r}"].value, _WIDTHS[c] - 1) for c in "ABCDEF")
+        ws.row_dimensions[r].height = 15 * lines + 4
 
 
 def _write_row(
@@ -211,8 +261,9 @@ def _write_row(
             text = _ui("source_header", lang).format(
                 n=numbers[row.slot.source_id], total=len(numbers), source_id=row.slot.source_id
             )
-        cell = ws.cell(r, 1, text)
+        cell = ws.cell(r, 1, _bidi(text, lang))
         cell.font = Font(bold=True)
+        cell.alignment = align
         for j in range(1, 7):
             ws.cell(r, j).fill = _SOURCE_FILL
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=6)
@@ -227,26 +278,26 @@ def _write_row(
     comment = ws.cell(r, 6)
     answer.protection = Protection(locked=False)
     comment.protection = Protection(locked=False)
-    answer.fill = _ANSWER_FILL
-    for j in (1, 2, 3, 5):
-        ws.cell(r, j).fill = _LOCKED_FILL
+    if it.type != "multiple" or row.kind == "option":
+        # The question row of a multiple-choice item is not yellow: its option lines are.
+        answer.fill = _ANSWER_FILL
     if row.kind == "option":
         opt = it.option(row.option or "")
         assert opt is not None
-        ws.cell(r, 2, f"    • {opt.labels[lang]}")
-        ws.cell(r, 5, _ui("expect_option", lang))
+        ws.cell(r, 2, _bidi(f"• {opt.labels[lang]}", lang)).alignment = _align(lang, indent=2)
+        ws.cell(r, 5, _bidi(_ui("expect_option", lang), lang))
         dv = _validation(ws, dvs, "list", formula1=lists.ref(yes_no))
         dv.add(answer.coordinate)
         return
     ws.cell(r, 1, it.id).font = Font(bold=True)
-    ws.cell(r, 2, it.text[lang])
+    ws.cell(r, 2, _bidi(it.text[lang], lang))
     help_text = it.help[lang]
     if it.applies_if is not None:
         help_text = f"{help_text}\n{_condition_text(it, lang)}"
     if it.type == "multiple":
         help_text = f"{help_text}\n{_ui('tick_options', lang)}"
-    ws.cell(r, 3, help_text)
-    ws.cell(r, 5, _expected(it, lang))
+    ws.cell(r, 3, _bidi(help_text, lang))
+    ws.cell(r, 5, _bidi(_expected(it, lang), lang))
     prompt = {"promptTitle": it.id[:32], "errorTitle": _ui("invalid_title", lang)[:32]}
     if it.type == "choice":
         values = [o.labels[lang] for o in it.options] + special
@@ -290,55 +341,121 @@ def _prefill(
 ) -> None:
     """Write the source type and name of named sources into their blocks."""
     catalogue = bank.labels()["source_types"]
-    by_key = {key: (module, r) for module, r, key in meta_rows}
+    by_key = {key: (sheet, r) for sheet, r, key in meta_rows}
     for module, module_slots in slots.items():
         for slot in module_slots:
             if slot.source_type:
-                _, r = by_key[f"{module}|{slot.source_id}|COM.010"]
-                wb[module].cell(r, 4, catalogue[slot.source_type][lang])
+                sheet, r = by_key[f"{module}|{slot.source_id}|COM.010"]
+                wb[sheet].cell(r, 4, catalogue[slot.source_type][lang])
             if slot.name:
-                _, r = by_key[f"{module}|{slot.source_id}|COM.020"]
-                wb[module].cell(r, 4, slot.name)
+                sheet, r = by_key[f"{module}|{slot.source_id}|COM.020"]
+                wb[sheet].cell(r, 4, slot.name)
 
 
-def _instructions(wb: Workbook, lang: str, country: str, modules: list[str]) -> None:
+def _instructions(
+    wb: Workbook, lang: str, country: str, modules: list[str], contact: str | None
+) -> None:
     ws = wb.active
     ws.title = _ui("instructions_sheet", lang)[:31]
     ws.sheet_view.rightToLeft = lang == "ar"
-    ws.column_dimensions["A"].width = 28
-    ws.column_dimensions["B"].width = 90
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    wrap = Alignment(wrap_text=True, vertical="top")
-    ws["A1"] = _ui("title", lang)
+    widths = {"A": 30, "B": 95}
+    for col, width in widths.items():
+        ws.column_dimensions[col].width = width
+    _a4(ws)
+    ws["A1"] = _bidi(_ui("title", lang), lang)
     ws["A1"].font = Font(bold=True, size=16)
+    ws["A1"].alignment = _align(lang, vertical="center")
     ws.merge_cells("A1:B1")
+    ws.row_dimensions[1].height = 26
     rows: list[tuple[str, str]] = [
         (_ui("country", lang), country),
-        (_ui("language", lang), f"{bank.labels()['languages'][lang]} ({lang})"),
+        (_ui("language", lang), bank.labels()["languages"][lang]),
         (_ui("bank_version", lang), bank.bank_version()),
         (_ui("respondent", lang), ""),
         ("", ""),
-        ("1.", _ui("purpose", lang)),
-        ("2.", _ui("how_to", lang)),
-        ("3.", _ui("na_dk", lang)),
-        ("4.", _ui("return_to", lang)),
-        ("5.", _ui("contact", lang)),
-        ("", ""),
-        (_ui("sheets", lang), ""),
     ]
-    rows += [(m, bank.labels()["modules"][m][lang]) for m in modules]
+    texts = [_ui("purpose", lang), _ui("how_to", lang), _ui("na_dk", lang)]
+    texts.append(_ui("return_to", lang))
+    if contact:
+        texts.append(_ui("contact", lang).format(contact=contact))
+    rows += [(f"{i}.", t) for i, t in enumerate(texts, start=1)]
+    rows += [("", ""), (_ui("sheets", lang), "")]
+    rows += [(sheet_name(m, lang), bank.labels()["modules"][m][lang]) for m in modules]
+    rows.append((_ui("glossary_sheet", lang)[:31], _ui("glossary_see", lang)))
     for i, (a, b) in enumerate(rows, start=3):
-        ws.cell(i, 1, a).font = Font(bold=True)
-        ws.cell(i, 1).alignment = wrap
-        ws.cell(i, 2, b).alignment = wrap
-        if len(b) > 90:
-            ws.row_dimensions[i].height = 15 * (len(b) // 85 + 1)
+        first = ws.cell(i, 1, _bidi(a, lang))
+        first.font = Font(bold=True)
+        first.alignment = _align(lang)
+        ws.cell(i, 2, _bidi(b, lang)).alignment = _align(lang)
+        lines = max(_lines(a, widths["A"] - 2), _lines(b, widths["B"] - 2))
+        ws.row_dimensions[i].height = 15 * lines + 4
+    # Sheet names in the list link to their sheets.
+    for i, (a, _) in enumerate(rows, start=3):
+        if (
+            a in wb.sheetnames
+            or a in [sheet_name(m, lang) for m in modules]
+            or (a == _ui("glossary_sheet", lang)[:31])
+        ):
+            cell = ws.cell(i, 1)
+            cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"{quote_sheetname(a)}!A1")
+            cell.font = Font(bold=True, color="1F4E79", underline="single")
     respondent = ws.cell(6, 2)
     respondent.fill = _ANSWER_FILL
     respondent.protection = Protection(locked=False)
+    ws.row_dimensions[6].height = 32
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+
+
+def _for_offices(text: str) -> str:
+    """Glossary text without what concerns the software (sentences and notes naming it)."""
+    text = _PACKAGE_NOTE.sub("", text)
+    kept = [s for s in _SENTENCE_END.split(text) if "migdata" not in s]
+    return " ".join(kept)
+
+
+def _glossary(wb: Workbook, lang: str) -> None:
+    """The Glossary sheet: the harmonised terms and their definitions in the language."""
+    from migdata.metadata import glossary
+
+    table = glossary(lang).table
+    ws = wb.create_sheet(_ui("glossary_sheet", lang)[:31])
+    ws.sheet_view.rightToLeft = lang == "ar"
+    widths = {"A": 34, "B": 90, "C": 40}
+    for col, width in widths.items():
+        ws.column_dimensions[col].width = width
+    _a4(ws)
+    ws["A1"] = _bidi(_ui("glossary_title", lang), lang)
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["A1"].alignment = _align(lang, vertical="center")
+    ws["A2"] = _bidi(_ui("glossary_intro", lang), lang)
+    ws["A2"].alignment = _align(lang)
+    ws.merge_cells("A1:C1")
+    ws.merge_cells("A2:C2")
+    ws.row_dimensions[1].height = 24
+    ws.row_dimensions[2].height = 15 * _lines(ws["A2"].value, sum(widths.values()) - 4) + 4
+    for j, key in enumerate(("col_term", "col_definition", "col_reference"), start=1):
+        cell = ws.cell(HEADER_ROW, j, _bidi(_ui(key, lang), lang))
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = _HEADER_FILL
+        cell.alignment = _align(lang, vertical="center")
+    r = HEADER_ROW
+    for term, definition, source in zip(
+        table["term"], table["definition"], table["source"], strict=True
+    ):
+        r += 1
+        ref = "" if source is None else str(source)
+        values = [str(term), _for_offices(str(definition)), _for_offices(ref)]
+        for j, value in enumerate(values, start=1):
+            cell = ws.cell(r, j, _bidi(value, lang) if j < 3 else value)
+            cell.alignment = _align(lang)
+            cell.border = _BORDER
+        ws.cell(r, 1).font = Font(bold=True)
+        lines = max(_lines(v, w - 2) for v, w in zip(values, widths.values(), strict=True))
+        ws.row_dimensions[r].height = 15 * lines + 4
+    ws.freeze_panes = f"A{HEADER_ROW + 1}"
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     ws.protection.sheet = True
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
@@ -351,6 +468,7 @@ def write_template(
     country: str = "RWA",
     sources: Iterable[Any] | None = None,
     modules: Iterable[str] | None = None,
+    contact: str | None = None,
     *,
     overwrite: bool = False,
 ) -> Path:
@@ -371,6 +489,9 @@ def write_template(
         NAB and RP) that the office names itself.
     modules
         Subset of modules (default all five).
+    contact
+        Who answers questions about the questionnaire at the Secretariat (name, e-mail,
+        telephone), printed in the instructions; omitted when not given.
     overwrite
         Replace an existing file (default: refuse, as it may be a filled workbook). The
         file is written to a temporary file first and renamed into place.
@@ -392,7 +513,7 @@ def write_template(
     >>> import tempfile, openpyxl
     >>> out = write_template(tempfile.mkdtemp() + "/rwa_fr.xlsx", lang="fr", country="RWA")
     >>> openpyxl.load_workbook(out).sheetnames[:3]
-    ['Instructions', 'STK', 'IMM']
+    ['Instructions', 'Stock de migrants', 'Immigration']
     """
     refuse_overwrite(path, overwrite)
     if lang not in bank.LANGUAGES:
@@ -404,13 +525,14 @@ def write_template(
     code = resolve_country(country)
     slots = slots_from_sources(sources, code)
     wb = Workbook()
-    _instructions(wb, lang, code, mods)
+    _instructions(wb, lang, code, mods, contact)
     lists_ws = wb.create_sheet(LISTS_SHEET)
     lists = _Lists(lists_ws)
     meta_rows: list[list[Any]] = []
     for m in mods:
         _write_module(wb, m, slots[m], lang, lists, meta_rows)
     _prefill(wb, meta_rows, {m: slots[m] for m in mods}, lang)
+    _glossary(wb, lang)
     meta = wb.create_sheet(META_SHEET)
     meta.append(["bank_version", bank.bank_version()])
     meta.append(["country", code])

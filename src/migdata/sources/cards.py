@@ -92,6 +92,12 @@ class Cards:
             .astype({"flow": "string", "card_class": "string"})
         )
 
+    def __repr__(self) -> str:
+        return (
+            f"Cards({self.country}: {len(self.table):,} rows used, {len(self.rejected):,} "
+            f"rejected of {self.rows_in:,}; target {self.target})"
+        )
+
     def _repr_html_(self) -> str:
         counts = self.counts()
         rows = "".join(

@@ -66,6 +66,13 @@ class Census:
     counted: int
     cleaned: dict[str, int] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        return (
+            f"Census({self.rows_in:,} rows in: {len(self.stocks):,} stock rows, "
+            f"{len(self.rejected):,} rejected, {len(self.excluded):,} excluded, "
+            f"{len(self.unresolved):,} unresolved)"
+        )
+
     def _repr_html_(self) -> str:
         birth = self.stocks[self.stocks["counterpart_type"] == "BIRTH"]
         ref = self.stocks["ref_area"].iloc[0] if len(self.stocks) else ""

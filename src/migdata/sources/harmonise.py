@@ -66,6 +66,12 @@ class Harmonised:
     rows_in: int
     cleaned: dict[str, int] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        return (
+            f"Harmonised({len(self.table):,} rows used, {len(self.rejected):,} rejected of "
+            f"{self.rows_in:,}; {self.compliance.cls.value})"
+        )
+
     def _repr_html_(self) -> str:
         t = self.table
         adjusted = int((t["adjustment"] != 1.0).sum()) if len(t) else 0

@@ -68,6 +68,13 @@ class Permits:
     persons: int = 0
     notes: list[str] = field(default_factory=list)
 
+    def __repr__(self) -> str:
+        return (
+            f"Permits({self.rows_in:,} rows in: {len(self.table):,} table rows from "
+            f"{self.documents:,} documents of {self.persons:,} persons, "
+            f"{len(self.rejected):,} rejected, {len(self.excluded):,} excluded)"
+        )
+
     def _repr_html_(self) -> str:
         measure = self.table["measure"].iloc[0] if len(self.table) else "permits"
         by_reason = self.table.groupby("admission_category")["obs_value"].sum()

@@ -52,6 +52,13 @@ class RegisterFlows:
     rows_in: int
     threshold_months: float
 
+    def __repr__(self) -> str:
+        return (
+            f"RegisterFlows({self.rows_in:,} rows in: {len(self.table):,} flow rows from "
+            f"{len(self.events):,} events, {len(self.rejected):,} rejected; "
+            f"threshold {self.threshold_months:g} months)"
+        )
+
     def _repr_html_(self) -> str:
         counts = self.events.groupby(["flow", "outcome"]).size()
         rows = "".join(
