@@ -133,7 +133,14 @@ SPEC: dict[str, dict[str, Key]] = {
             "for immigration in the returned workbooks, else the country reporting "
             "immigration on the most mirrored pairs",
         ),
-        "weights": Key("str", "none", WEIGHTS, False, "weights of the reported pairs"),
+        "weights": Key(
+            "str",
+            "count",
+            WEIGHTS,
+            False,
+            "weights of the reported pairs (count: inverse variance under a count model, as "
+            "migdata.reconcile by default)",
+        ),
         "bootstrap": Key("int", 0, None, False, "bootstrap replicates for intervals (0: none)"),
         "seed": Key("int", 1, None, False, "seed of the bootstrap"),
         "exclude_outliers": Key(

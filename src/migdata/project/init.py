@@ -169,7 +169,7 @@ def render_config(role: str, country: str | None, lang: str, folder: str = "DIR"
             {
                 "method": "log-ls",
                 "reference": "",
-                "weights": "none",
+                "weights": "count",
                 "bootstrap": 0,
                 "seed": 1,
                 "exclude_outliers": 0.0,
