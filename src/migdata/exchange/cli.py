@@ -9,11 +9,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from migdata._safe_io import refuse_overwrite
-from migdata.exchange import registry
-from migdata.exchange.merge import merge_submissions
-from migdata.exchange.validate import validate
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``exchange build|validate|merge|structures`` to the ``migdata`` command."""
@@ -83,6 +78,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _build(args: argparse.Namespace) -> int:
     """Validate, then write data.csv, data.parquet and datapackage.json; exit 1 when invalid."""
+    from migdata._safe_io import refuse_overwrite
+    from migdata.exchange import registry
+    from migdata.exchange.validate import validate
+
     names = ["datapackage.json", "data.csv", "data.parquet"] + (["data.xlsx"] if args.xlsx else [])
     names += ["data.xml"] if args.sdmx_ml else []
     for name in names:  # before any work: an earlier bundle is never replaced silently
@@ -112,6 +111,8 @@ def _build(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     """Print the validation report; exit status 1 when the file is invalid."""
+    from migdata.exchange.validate import validate
+
     report = validate(args.file, dataflow=args.dataflow, structure=args.structure)
     for note in report.notes:
         print(f"note: {note}")
@@ -130,6 +131,8 @@ def _structures(args: argparse.Namespace) -> int:
 
 def _merge(args: argparse.Namespace) -> int:
     """Merge a folder of submissions and write the bundle with its reports."""
+    from migdata.exchange.merge import merge_submissions
+
     folder = Path(args.folder)
     bundle = merge_submissions(folder, previous=args.previous)
     out = Path(args.out) if args.out else folder / "bundle"

@@ -4,11 +4,51 @@ The source inventory and who-produces-what view (:func:`source_inventory`), SIMS
 reference metadata with its SDMX-ML message (:func:`sims_report`), the glossary of
 harmonised definitions (:func:`glossary`) and the indicator catalogue
 (:func:`indicator_catalogue`), each in English, French, Portuguese or Arabic.
+
+Public names are loaded on first use (PEP 562), so importing the package stays light.
 """
 
-from migdata.metadata.inventory import Inventory, source_inventory
-from migdata.metadata.sims import SimsReport, sims_report
-from migdata.metadata.terms import Document, glossary, indicator_catalogue
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Public name -> (defining module, attribute), imported on first use and then kept.
+_EXPORTS: dict[str, tuple[str, str]] = {
+    "Document": ("migdata.metadata.terms", "Document"),
+    "Inventory": ("migdata.metadata.inventory", "Inventory"),
+    "SimsReport": ("migdata.metadata.sims", "SimsReport"),
+    "glossary": ("migdata.metadata.terms", "glossary"),
+    "indicator_catalogue": ("migdata.metadata.terms", "indicator_catalogue"),
+    "sims_report": ("migdata.metadata.sims", "sims_report"),
+    "source_inventory": ("migdata.metadata.inventory", "source_inventory"),
+}
+
+if TYPE_CHECKING:  # the same names for type checkers and editors
+    from migdata.metadata.inventory import Inventory, source_inventory
+    from migdata.metadata.sims import SimsReport, sims_report
+    from migdata.metadata.terms import Document, glossary, indicator_catalogue
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attribute = _EXPORTS[name]
+    except KeyError:
+        # A submodule used as an attribute (package.module.function) is imported too.
+        try:
+            value = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+        globals()[name] = value
+        return value
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "Document",

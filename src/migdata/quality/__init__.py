@@ -3,25 +3,95 @@
 Dimensions, the scoring rubric of questionnaire answers, the QuantMig register undercount
 sub-scores, ESS quality indicators (CC1, CC2, R1, AC3, TP1, TP3), the quality profile,
 its heatmap and report pages.
+
+Public names are loaded on first use (PEP 562), so importing the package stays light.
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
-from migdata.quality.dimensions import Dimension, Grade, dimension_table
-from migdata.quality.indicators import ac3, cc1, cc1_from_ratio, cc2, r1, tp1, tp3
-from migdata.quality.profile import QualityProfile
-from migdata.quality.rubric import apply_rubric
-from migdata.quality.score import score, score_folder
-from migdata.quality.undercount import (
-    emigration_undercount,
-    immigration_undercount,
-    read_register_rules,
-    undercount_class,
-    undercount_from_profiles,
-)
+# Public name -> (defining module, attribute), imported on first use and then kept.
+_EXPORTS: dict[str, tuple[str, str]] = {
+    "Dimension": ("migdata.quality.dimensions", "Dimension"),
+    "Grade": ("migdata.quality.dimensions", "Grade"),
+    "QualityProfile": ("migdata.quality.profile", "QualityProfile"),
+    "ac3": ("migdata.quality.indicators", "ac3"),
+    "apply_rubric": ("migdata.quality.rubric", "apply_rubric"),
+    "cc1": ("migdata.quality.indicators", "cc1"),
+    "cc1_from_ratio": ("migdata.quality.indicators", "cc1_from_ratio"),
+    "cc2": ("migdata.quality.indicators", "cc2"),
+    "country_report": ("migdata.quality.report", "country_report"),
+    "dimension_table": ("migdata.quality.dimensions", "dimension_table"),
+    "emigration_undercount": ("migdata.quality.undercount", "emigration_undercount"),
+    "heatmap": ("migdata.quality.figures", "heatmap"),
+    "immigration_undercount": ("migdata.quality.undercount", "immigration_undercount"),
+    "overview_report": ("migdata.quality.report", "overview_report"),
+    "r1": ("migdata.quality.indicators", "r1"),
+    "read_register_rules": ("migdata.quality.undercount", "read_register_rules"),
+    "score": ("migdata.quality.score", "score"),
+    "score_folder": ("migdata.quality.score", "score_folder"),
+    "tp1": ("migdata.quality.indicators", "tp1"),
+    "tp3": ("migdata.quality.indicators", "tp3"),
+    "undercount_class": ("migdata.quality.undercount", "undercount_class"),
+    "undercount_from_profiles": ("migdata.quality.undercount", "undercount_from_profiles"),
+    "write_reports": ("migdata.quality.report", "write_reports"),
+}
+
+if TYPE_CHECKING:  # the same names for type checkers and editors
+    from migdata.quality.dimensions import Dimension, Grade, dimension_table
+    from migdata.quality.figures import heatmap
+    from migdata.quality.indicators import ac3, cc1, cc1_from_ratio, cc2, r1, tp1, tp3
+    from migdata.quality.profile import QualityProfile
+    from migdata.quality.report import country_report, overview_report, write_reports
+    from migdata.quality.rubric import apply_rubric
+    from migdata.quality.score import score, score_folder
+    from migdata.quality.undercount import (
+        emigration_undercount,
+        immigration_undercount,
+        read_register_rules,
+        undercount_class,
+        undercount_from_profiles,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attribute = _EXPORTS[name]
+    except KeyError:
+        # A submodule used as an attribute (package.module.function) is imported too.
+        try:
+            value = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+        globals()[name] = value
+        return value
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+# Names that are also submodules: importing the submodule must not replace the function
+# (as with the eager imports this package had before, the name stays the function).
+_CLASHES = frozenset({"score"})
+
+
+class _Package(types.ModuleType):
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _CLASHES and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
 
 __all__ = [
     "Dimension",
@@ -48,26 +118,3 @@ __all__ = [
     "undercount_from_profiles",
     "write_reports",
 ]
-
-if TYPE_CHECKING:
-    from migdata.quality.figures import heatmap
-    from migdata.quality.report import country_report, overview_report, write_reports
-
-# Figures and reports need matplotlib (a quarter of a second to import): loaded on first use,
-# so code that only needs an indicator such as cc1 stays light.
-_LAZY = {
-    "heatmap": "migdata.quality.figures",
-    "country_report": "migdata.quality.report",
-    "overview_report": "migdata.quality.report",
-    "write_reports": "migdata.quality.report",
-}
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'migdata.quality' has no attribute {name!r}")

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported by the command, not by `migdata --help`
+    import pandas as pd
 
 __all__ = ["register", "run_score"]
 
@@ -66,6 +67,7 @@ def score_table(table: pd.DataFrame) -> str:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> t = pd.DataFrame({"country": ["KEN"], "module": ["IMM"],
     ...                   "relevance_grade": pd.array([None], dtype="string"),
     ...                   "information_coverage": [0.5], "ac3": [float("nan")]})
@@ -73,6 +75,8 @@ def score_table(table: pd.DataFrame) -> str:
     Country Module Relevance Information coverage Metadata completeness (AC3)
         KEN    IMM         -                  50%                           -
     """
+    import pandas as pd
+
     from migdata.quality.dimensions import dimension_table
 
     grades = [c for c in table.columns if c.endswith("_grade")]

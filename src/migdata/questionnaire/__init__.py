@@ -1,12 +1,54 @@
-"""The migration metadata questionnaire: item bank, workbook, XLSForm, answers and facts."""
+"""The migration metadata questionnaire: item bank, workbook, XLSForm, answers and facts.
+
+Public names are loaded on first use (PEP 562), so importing the package stays light.
+"""
 
 from __future__ import annotations
 
-from migdata.questionnaire.answers import Answers, parse_duration, read_answers
-from migdata.questionnaire.bank import bank_version, items, loadings, options
-from migdata.questionnaire.facts import profiles
-from migdata.questionnaire.template import write_template
-from migdata.questionnaire.xlsform import to_xlsform
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Public name -> (defining module, attribute), imported on first use and then kept.
+_EXPORTS: dict[str, tuple[str, str]] = {
+    "Answers": ("migdata.questionnaire.answers", "Answers"),
+    "bank_version": ("migdata.questionnaire.bank", "bank_version"),
+    "items": ("migdata.questionnaire.bank", "items"),
+    "loadings": ("migdata.questionnaire.bank", "loadings"),
+    "options": ("migdata.questionnaire.bank", "options"),
+    "parse_duration": ("migdata.questionnaire.answers", "parse_duration"),
+    "profiles": ("migdata.questionnaire.facts", "profiles"),
+    "read_answers": ("migdata.questionnaire.answers", "read_answers"),
+    "to_xlsform": ("migdata.questionnaire.xlsform", "to_xlsform"),
+    "write_template": ("migdata.questionnaire.template", "write_template"),
+}
+
+if TYPE_CHECKING:  # the same names for type checkers and editors
+    from migdata.questionnaire.answers import Answers, parse_duration, read_answers
+    from migdata.questionnaire.bank import bank_version, items, loadings, options
+    from migdata.questionnaire.facts import profiles
+    from migdata.questionnaire.template import write_template
+    from migdata.questionnaire.xlsform import to_xlsform
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attribute = _EXPORTS[name]
+    except KeyError:
+        # A submodule used as an attribute (package.module.function) is imported too.
+        try:
+            value = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+        globals()[name] = value
+        return value
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "Answers",
