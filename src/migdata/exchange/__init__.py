@@ -6,10 +6,9 @@ Public names are loaded on first use (PEP 562), so importing the package stays l
 
 from __future__ import annotations
 
-import importlib
-import sys
-import types
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from migdata._lazy import attach
 
 # Public name -> (defining module, attribute), imported on first use and then kept.
 _EXPORTS: dict[str, tuple[str, str]] = {
@@ -49,41 +48,6 @@ if TYPE_CHECKING:  # the same names for type checkers and editors
     from migdata.exchange.validate import ValidationReport, validate
 
 
-def __getattr__(name: str) -> Any:
-    try:
-        module, attribute = _EXPORTS[name]
-    except KeyError:
-        # A submodule used as an attribute (package.module.function) is imported too.
-        try:
-            value = importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-        globals()[name] = value
-        return value
-    value = getattr(importlib.import_module(module), attribute)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
-
-
-# Names that are also submodules: importing the submodule must not replace the function
-# (as with the eager imports this package had before, the name stays the function).
-_CLASHES = frozenset({"validate"})
-
-
-class _Package(types.ModuleType):
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _CLASHES and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
-
-
 __all__ = [
     "Bundle",
     "Codelist",
@@ -103,3 +67,5 @@ __all__ = [
     "validate",
     "write",
 ]
+
+__getattr__, __dir__ = attach(__name__, _EXPORTS, __all__, clashes=("validate",))

@@ -6,8 +6,9 @@ Public names are loaded on first use (PEP 562), so importing the package stays l
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from migdata._lazy import attach
 
 # Public name -> (defining module, attribute), imported on first use and then kept.
 _EXPORTS: dict[str, tuple[str, str]] = {
@@ -22,29 +23,11 @@ if TYPE_CHECKING:  # the same names for type checkers and editors
     from migdata.project.run import Project, RunResult, StepRecord
 
 
-def __getattr__(name: str) -> Any:
-    try:
-        module, attribute = _EXPORTS[name]
-    except KeyError:
-        # A submodule used as an attribute (package.module.function) is imported too.
-        try:
-            value = importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-        globals()[name] = value
-        return value
-    value = getattr(importlib.import_module(module), attribute)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
-
-
 __all__ = [
     "Project",
     "RunResult",
     "StepRecord",
     "init_project",
 ]
+
+__getattr__, __dir__ = attach(__name__, _EXPORTS, __all__)
