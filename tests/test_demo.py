@@ -212,3 +212,17 @@ def test_demo_reports_read_without_jargon(demo: tuple[Path, str]) -> None:
         assert page.count("<table") == page.count("<div class='scroll'><table")
         for code in ("IMEM", "QuantMig", "CC1", "AC3"):
             assert f"<dt>{code}</dt>" in page, (path, code)
+
+
+def test_demo_inputs_open_as_plain_csv(demo: tuple[Path, str]) -> None:
+    """The offices' input tables open with pd.read_csv as they are; a README beside them says
+    they are synthetic."""
+    out, _ = demo
+    tables = sorted(out.glob("offices/*/data/*.csv"))
+    assert tables
+    for path in tables:
+        frame = pd.read_csv(path)
+        assert not str(frame.columns[0]).startswith("#"), path
+        assert len(frame.columns) >= 4, path
+        readme = path.parent / "README.txt"
+        assert SYNTHETIC_NOTE in readme.read_text(encoding="utf-8"), path

@@ -126,6 +126,8 @@ def _projects(out: Path, generated: Path) -> tuple[dict[str, Path], Path]:
         )
         for table in sorted((generated / "tables").glob(f"{code}_*.csv")):
             _copy_if_changed(table, root / "data" / table.name)
+        if (generated / "tables" / "README.txt").exists():
+            _copy_if_changed(generated / "tables" / "README.txt", root / "data" / "README.txt")
         for records in sorted((generated / "crossings").glob(f"{code}_*.parquet")):
             _copy_if_changed(records, root / "data" / records.name)
         offices[code] = root
