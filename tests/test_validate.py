@@ -179,3 +179,19 @@ def test_formula_looking_text_is_kept_and_noted(tmp_path: Path) -> None:
     ws = openpyxl.load_workbook(xlsx)["data"]
     cells = [c for row in ws.iter_rows() for c in row if c.value == "=cmd|' /C calc'!A0"]
     assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_missing_key_column_is_one_problem_and_file_lines_are_lines(tmp_path: Path) -> None:
+    """A file without SEX gets one missing-column problem (no follow-on duplicate keys), its
+    report places problems by line, and a missing UNIT_MEASURE is assumed with a note."""
+    path = tmp_path / "data.csv"
+    registry.write(sample(), path)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.drop(columns=["SEX"]).to_csv(tmp_path / "nosex.csv", index=False)
+    report = validate(tmp_path / "nosex.csv")
+    assert report.to_frame()["rule"].tolist() == ["missing_column"]
+    assert any("checks skipped" in n for n in report.notes)
+    assert "\n  line " in str(report)
+    frame.drop(columns=["UNIT_MEASURE"]).to_csv(tmp_path / "nounit.csv", index=False)
+    unitless = validate(tmp_path / "nounit.csv")
+    assert unitless.ok and any("UNIT_MEASURE" in n for n in unitless.notes)

@@ -89,9 +89,12 @@ class ValidationReport:
         if self.ok:
             return f"{where}valid ({self.rows_checked:,} rows checked)"
         lines = [f"{where}{len(self):,} problem(s) in {self.rows_checked:,} rows"]
+        # A file's problems are placed by its line numbers (the header is line 1); a table's
+        # by its row numbers.
+        unit = "line" if self.file else "row"
         for rec in self.frame.head(200).itertuples(index=False):
             row = "-" if pd.isna(rec.row) else str(rec.row)
-            lines.append(f"  row {row:>7}  {rec.rule:<16} {rec.message}")
+            lines.append(f"  {unit} {row:>7}  {rec.rule:<16} {rec.message}")
         if len(self) > 200:
             lines.append(f"  ... and {len(self) - 200:,} more")
         for rule, n in sorted(self.omitted.items()):
@@ -409,7 +412,11 @@ def _factor_codes(frame: pd.DataFrame, columns: list[str]) -> dict[str, np.ndarr
 
 
 def _key_problems(
-    frame: pd.DataFrame, key: list[str], lines: np.ndarray, codes: dict[str, np.ndarray]
+    frame: pd.DataFrame,
+    key: list[str],
+    lines: np.ndarray,
+    codes: dict[str, np.ndarray],
+    unit: str = "row",
 ) -> pd.DataFrame:
     present = [k for k in key if k in frame.columns]
     if not len(frame) or not present:
@@ -422,7 +429,7 @@ def _key_problems(
     idx = np.flatnonzero(dup)
     keys = frame.iloc[idx][present].astype("str").fillna("").agg(".".join, axis=1)
     msgs = [
-        f"duplicate key {k}: already on row {int(lines[first_pos[i]])}"
+        f"duplicate key {k}: already on {unit} {int(lines[first_pos[i]])}"
         for k, i in zip(keys, idx, strict=True)
     ]
     return _problems(lines[idx], "key", keys.to_numpy(), "duplicate_key", msgs)
@@ -650,9 +657,26 @@ def validate(source: Any, dataflow: Any = None, *, structure: Any = None) -> Val
     else:
         obs = pd.Series(np.nan, index=frame.index)
     key = ["STRUCTURE_ID", *_frame.dimension_ids(flows)]
-    codes = _factor_codes(frame, key)
-    problems.append(_key_problems(frame, key, lines, codes))
-    problems.append(_total_problems(frame, key, obs, lines, codes))
+    absent = [k for k in key if k not in frame.columns]
+    if absent:
+        # A missing key column is reported once (missing_column); the duplicate keys and
+        # broken totals it would cause are not problems of their own.
+        notes.append(
+            f"duplicate-key and totals checks skipped: key column(s) {', '.join(absent)} missing"
+        )
+    else:
+        codes = _factor_codes(frame, key)
+        unit = "line" if file else "row"  # a file's problems are placed by line
+        problems.append(_key_problems(frame, key, lines, codes, unit))
+        problems.append(_total_problems(frame, key, obs, lines, codes))
+    units = sorted({f.unit for f in flows if getattr(f, "unit", None)})
+    if len(frame) and "UNIT_MEASURE" not in frame.columns and units:
+        # UNIT_MEASURE is mandatory in the structures; the dataflow fixes it, so a file
+        # without the column is read with the dataflow's unit, and says so.
+        notes.append(
+            f"no UNIT_MEASURE column: the unit of the dataflow ({', '.join(units)}) is assumed; "
+            "add the column to say it"
+        )
     if len(rejected):
         problems.append(
             _problems(
