@@ -397,8 +397,11 @@ def _secretariat_sections(result: Any, add: Any, figures: bool) -> None:
         "<p>E<sub>ij</sub> is emigration from i to j reported by i, I<sub>ij</sub> "
         "immigration reported by j. CC1 = (I - E) / ((I + E) / 2); 0 means the two countries "
         f"agree. Factors were estimated each year by <b>{html.escape(str(rec.method))}</b>, "
-        "with the immigration factor of the reference country fixed at 1. The reference is "
-        f"<b>{html.escape(rec.reference)}</b>.</p>"
+        "with the immigration factor of the reference country fixed at 1 (this sets the "
+        "scale, not the reference's figures). The reference is "
+        f"<b>{html.escape(rec.reference)}</b>. A harmonised flow is the mean of the two "
+        "adjusted sides where both countries report it, so a flow into the reference country "
+        "can differ from what it reported.</p>"
     )
     if figures and last is not None:
         add(
@@ -416,6 +419,14 @@ def _secretariat_sections(result: Any, add: Any, figures: bool) -> None:
                     "applying the estimated factors.",
                 )
             )
+    method_name = str(getattr(rec.method, "value", rec.method))
+    if {"converged", "iterations"} <= set(diag.columns) and method_name in (
+        "log-ls",
+        "ls",
+        "prefer-immigration",
+    ):
+        # Closed-form methods have nothing to converge: say so rather than "yes / 0".
+        diag = diag.assign(converged="closed form", iterations="-")
     add(_table(diag))
     add("<h2 id='factors'>Adjustment factors</h2>")
     if figures and last is not None:
