@@ -18,6 +18,7 @@ import pandas as pd
 
 from migdata.errors import InputError
 from migdata.metadata import _text as T
+from migdata.questionnaire.answers import ANSWER_COLUMNS
 
 STATISTICS = ("flows_in", "flows_out", "stock_in", "stock_out")
 MODULE_ORDER = ("STK", "IMM", "EMI", "NAB", "RP")
@@ -205,20 +206,7 @@ def _grades(rows: pd.DataFrame) -> pd.DataFrame:
     if src.empty:
         return pd.DataFrame(columns=["country", "source_id", *DIMENSIONS])
     key = src["country"].astype(str) + "\x1f" + src["source_id"].astype(str)
-    table = src.assign(country=key)[
-        [
-            "country",
-            "module",
-            "source_id",
-            "item_id",
-            "raw",
-            "value",
-            "level",
-            "status",
-            "sheet",
-            "cell",
-        ]
-    ]
+    table = src.assign(country=key)[list(ANSWER_COLUMNS)]
     wide = score(table).to_frame()
     wide = wide[wide["module"] == "ALL"]
     parts = wide["country"].astype(str).str.split("\x1f", n=1, expand=True)

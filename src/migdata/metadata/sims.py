@@ -26,6 +26,7 @@ from migdata.metadata.inventory import (
     institution_of,
     load_answers,
 )
+from migdata.questionnaire.answers import ANSWER_COLUMNS
 
 SELECTIONS = ("sims", "esms", "esqrs")
 COLUMNS = [
@@ -384,20 +385,7 @@ def _block_grades(rows: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, An
         ],
         ignore_index=True,
     )
-    table = both[
-        [
-            "country",
-            "module",
-            "source_id",
-            "item_id",
-            "raw",
-            "value",
-            "level",
-            "status",
-            "sheet",
-            "cell",
-        ]
-    ]
+    table = both[list(ANSWER_COLUMNS)]
     wide = score(table).to_frame()
     wide = wide[wide["module"] != "ALL"]
     parts = wide["country"].astype(str).str.split("\x1f", n=1, expand=True)
