@@ -621,19 +621,9 @@ def tabulate(table: Any, by: Sequence[str]) -> pd.DataFrame:
     template = tabulate_crossings(frame._meta, by=tuple(by))
     keys = [c for c in template.columns if c not in ("measure", "value", "unknown", "obs_status")]
     combined = pd.concat([template, *partials], ignore_index=True)
-    grouped = (
-        combined.groupby(["measure", *keys], dropna=False, observed=True, sort=True)[
-            ["value", "unknown"]
-        ]
-        .sum()
-        .reset_index()
-    )
-    grouped = grouped[(grouped["value"] > 0) | (grouped["unknown"] > 0)]
-    grouped = grouped[[*keys, "measure", "value", "unknown"]].reset_index(drop=True)
-    grouped["obs_status"] = pd.array(
-        np.where(grouped["unknown"].to_numpy() > 0, "P", "A"), dtype="string"
-    )
-    return grouped
+    from migdata.sources.crossings import _sum_counts
+
+    return _sum_counts(combined, keys)
 
 
 def client(scheduler: str | None = None, *, workers: int | None = None, timeout: float = 10) -> Any:

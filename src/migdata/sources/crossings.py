@@ -1008,6 +1008,12 @@ def tabulate_crossings(
     lt = table["long_term"].astype("boolean")
     frame["value"] = lt.fillna(False).to_numpy(dtype=np.int64)
     frame["unknown"] = lt.isna().to_numpy().astype(np.int64)
+    return _sum_counts(frame, keys)
+
+
+def _sum_counts(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Long-term and unknown counts summed by measure and ``keys``; a cell with any unknown
+    outcome is provisional (P). Shared by the pandas and the Dask tabulations."""
     grouped = (
         frame.groupby(["measure", *keys], dropna=False, observed=True, sort=True)[
             ["value", "unknown"]
