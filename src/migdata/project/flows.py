@@ -545,8 +545,15 @@ def write_outputs(
         _bundle_files(harmonised, path, prefix, formats, write_files=True)
 
     produce("bundle", deps, bundle_files)
-    documents = conf["outputs"].get("documents") or []
-    if documents and data.get("answers"):
+    # The glossary and the catalogue need no answers; the inventory and SIMS are written
+    # when the project holds returned questionnaires.
+    answered = data.get("answers") or []
+    documents = [
+        d
+        for d in conf["outputs"].get("documents") or []
+        if answered or d in ("glossary", "catalogue")
+    ]
+    if documents:
         from datetime import datetime
 
         from migdata.metadata.documents import write_documents
@@ -554,7 +561,7 @@ def write_outputs(
         def metadata_documents(path: Path) -> None:
             # A fixed time stamp in the SDMX-ML message: identical inputs, identical files.
             write_documents(
-                data["answers"],
+                answered or None,
                 path,
                 documents=documents,
                 lang=lang,
