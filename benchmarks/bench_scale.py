@@ -10,7 +10,7 @@ end, the peak memory of all processes (this one and the workers, summed, sampled
 Part 2 (memory): 10 million movements in random row order classified from a DataFrame,
 sort included, on one thread and on all cores in the same run.
 
-Run: ``python benchmarks/bench_scale.py [--rows 30e6,100e6] [--memory-rows 10e6]
+Run: ``python benchmarks/bench_scale.py [--rows 30e6,100e6] [--memory-rows 1e6,10e6,30e6]
 [--workers 2] [--memory-limit 4GB] [--dir /tmp/bench_scale]``. The data are deleted
 at the end (``--keep`` keeps them).
 """
@@ -132,30 +132,46 @@ def dask_part(sizes: list[int], root: Path, workers: int, memory_limit: str) -> 
             )
 
 
-def memory_part(rows: int) -> None:
+def memory_part(sizes: list[int]) -> None:
+    """Each size in random row order, sort included, on one thread and on every core; the
+    cost per row (ns) shows whether it stays flat with size."""
     cores = len(os.sched_getaffinity(0))
-    moves = synthetic_movements(rows)
-    moves = moves.iloc[np.random.default_rng(1).permutation(rows)].reset_index(drop=True)
-    classify_crossings(moves.iloc[:200_000], **KW)  # warm up
-    for threads in (1, cores):
-        runs = []
-        for _ in range(2):
-            t0, c0 = time.perf_counter(), time.process_time()
-            classify_crossings(moves, threads=threads, **KW)
-            runs.append((time.perf_counter() - t0, time.process_time() - c0))
-        wall, cpu = min(runs)
-        print(
-            f"in memory, {rows:,} movements in random row order, sort included, "
-            f"{threads} thread(s): {wall:.2f} s wall, {rows / wall / 1e6:.2f} million/s "
-            f"(CPU {cpu:.2f} s); runs: " + ", ".join(f"{w:.2f} s" for w, _ in runs),
-            flush=True,
-        )
+    per_row: dict[int, list[float]] = {}
+    for rows in sizes:
+        moves = synthetic_movements(rows)
+        moves = moves.iloc[np.random.default_rng(1).permutation(rows)].reset_index(drop=True)
+        classify_crossings(moves.iloc[:200_000], **KW)  # warm up
+        for threads in (1, cores):
+            runs = []
+            for _ in range(2):
+                t0, c0 = time.perf_counter(), time.process_time()
+                classify_crossings(moves, threads=threads, **KW)
+                runs.append((time.perf_counter() - t0, time.process_time() - c0))
+            wall, cpu = min(runs)
+            per_row.setdefault(threads, []).append(wall / rows * 1e9)
+            print(
+                f"in memory, {rows:,} movements in random row order, sort included, "
+                f"{threads} thread(s): {wall:.2f} s wall, {rows / wall / 1e6:.2f} million/s, "
+                f"{wall / rows * 1e9:.0f} ns per row (CPU {cpu:.2f} s); runs: "
+                + ", ".join(f"{w:.2f} s" for w, _ in runs),
+                flush=True,
+            )
+        del moves
+    if len(sizes) > 1:
+        for threads, costs in per_row.items():
+            print(
+                f"  cost per row, {threads} thread(s), {sizes[0]:,} -> {sizes[-1]:,} rows: "
+                + " -> ".join(f"{c:.0f}" for c in costs)
+                + f" ns (largest / smallest size: {costs[-1] / costs[0]:.2f}x; flat = 1)"
+            )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", default="30e6,100e6", help="sizes of the Dask runs")
-    parser.add_argument("--memory-rows", type=float, default=10e6)
+    parser.add_argument(
+        "--memory-rows", default="10e6", help="sizes of the in-memory runs, e.g. 1e6,3e6,10e6,30e6"
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--memory-limit", default="4GB", help="per worker")
     parser.add_argument("--dir", default="/tmp/bench_scale")
@@ -166,7 +182,7 @@ def main() -> None:
     root = Path(args.dir)
     try:
         if not args.skip_memory:
-            memory_part(int(args.memory_rows))
+            memory_part([int(float(x)) for x in args.memory_rows.split(",") if x])
         if not args.skip_dask:
             sizes = [int(float(x)) for x in args.rows.split(",") if x]
             dask_part(sizes, root, args.workers, args.memory_limit)

@@ -191,3 +191,16 @@ def test_nuts_calibration_90_percent_intervals_cover_85_to_95_percent() -> None:
     assert 0.85 <= inside.mean() <= 0.95, inside.mean()
     assert rec.sampler["divergences"] == 0
     assert {"max_rhat", "min_ess", "divergences", "seconds"} <= set(rec.sampler)
+
+
+def test_sum_to_zero_basis_is_orthonormal() -> None:
+    """Country and year effects come from an orthonormal basis of the zero-sum vectors,
+    so their prior equals that of centred iid effects (Q Q' = I - 11'/k)."""
+    pytest.importorskip("numpyro")
+    from migdata.mirror._bayes_numpyro import _helmert
+
+    for k in (2, 3, 10, 27):
+        q = _helmert(k)
+        assert np.allclose(q.sum(axis=0), 0.0)
+        assert np.allclose(q.T @ q, np.eye(k - 1))
+        assert np.allclose(q @ q.T, np.eye(k) - 1.0 / k)

@@ -7,14 +7,23 @@ Every array comes prepared by :mod:`migdata.mirror.bayes` (see ``ModelData`` the
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+import numpyro  # isort: skip
+
+# One XLA host device per core (up to 4), so that chains run side by side
+# (chain_method="parallel"). XLA reads the flag when JAX first computes: a process that
+# already used JAX keeps its devices, and chains then run one after the other.
+if "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", ""):
+    numpyro.set_host_device_count(max(1, min(4, len(os.sched_getaffinity(0)))))
+
 import jax  # isort: skip
 import jax.numpy as jnp
-import numpyro
 import numpyro.distributions as dist
 from numpyro.diagnostics import summary
 from numpyro.distributions import constraints
@@ -23,13 +32,52 @@ from numpyro.infer.util import constrain_fn, potential_energy
 
 jax.config.update("jax_enable_x64", True)
 
+
+def _compilation_cache() -> None:
+    """Keep compiled models between sessions (JAX's persistent cache): the first run on a
+    machine compiles (several seconds), later runs of the same table shape load the
+    compiled code. ``MIGDATA_JAX_CACHE`` names the folder, ``0`` turns it off; a cache the
+    user configured for JAX is left alone."""
+    where = os.environ.get("MIGDATA_JAX_CACHE", "")
+    if where == "0" or jax.config.values.get("jax_compilation_cache_dir"):
+        return
+    if not where:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        where = str(Path(base) / "migdata" / "jax")
+    try:
+        Path(where).mkdir(parents=True, exist_ok=True)
+    except OSError:  # a read-only home: compile every time
+        return
+    jax.config.update("jax_compilation_cache_dir", where)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+
+
+_compilation_cache()
+
 # Sites whose posterior is summarised as model parameters (the rest are latent flows).
 PARAMETER_SITES = ("undercount_imm", "undercount_emi", "accuracy_sd", "beta", "intercept",
                    "sigma_corridor", "sigma_year", "rho")  # fmt: skip
 
 
-def _centred(x: Any) -> Any:
-    return x - jnp.mean(x)
+def _sum_to_zero(name: str, k: int, scale: float) -> Any:
+    """k effects that sum to zero with iid N(0, scale) deviations in that subspace: k - 1
+    free coordinates mapped by an orthonormal (Helmert) basis of the zero-sum vectors.
+    Sampling k values and centring them instead leaves their mean to the prior alone, a
+    direction the sampler wanders along with tiny steps (measured: 63 leapfrog steps per
+    draw for four countries, every draw at the maximum depth used)."""
+    if k < 2:
+        return jnp.zeros(k)
+    raw = numpyro.sample(name, dist.Normal(0.0, scale).expand([k - 1]))
+    return jnp.asarray(_helmert(k)) @ raw
+
+
+def _helmert(k: int) -> np.ndarray:
+    """(k, k - 1) orthonormal basis of the vectors of length k that sum to zero."""
+    basis = np.zeros((k, k - 1))
+    for j in range(1, k):
+        basis[:j, j - 1] = 1.0 / np.sqrt(j * (j + 1))
+        basis[j, j - 1] = -j / np.sqrt(j * (j + 1))
+    return basis
 
 
 def _model(d: dict[str, Any]) -> None:
@@ -42,12 +90,11 @@ def _model(d: dict[str, Any]) -> None:
         mean = mean + d["x"] @ beta
     n = d["countries"].shape[0]
     # Sum-to-zero country and year effects: the intercept carries the level.
-    a = _centred(numpyro.sample("origin_effect", dist.Normal(0.0, 1.0).expand([n])))
-    b = _centred(numpyro.sample("destination_effect", dist.Normal(0.0, 1.0).expand([n])))
+    a = _sum_to_zero("origin_effect", n, 1.0)
+    b = _sum_to_zero("destination_effect", n, 1.0)
     mean = mean + a[d["origin"]][:, None] + b[d["destination"]][:, None]
     if n_t > 1:
-        delta = _centred(numpyro.sample("year_effect", dist.Normal(0.0, 0.5).expand([n_t])))
-        mean = mean + delta[None, :]
+        mean = mean + _sum_to_zero("year_effect", n_t, 0.5)[None, :]
     # Corridor effect g_c ~ N(0, s_c) (constant over years) + AR(1) deviation e_ct with SD s_y
     # and persistence rho (phi_t = rho^gap between consecutive years), g marginalised: the
     # T-vector of a corridor is N(mean, s_c^2 11' + s_y^2 A(rho)). Written with the AR(1)
@@ -66,10 +113,25 @@ def _model(d: dict[str, Any]) -> None:
     # Sherman-Morrison with B = A^-1 / s_y^2: quad = r'Br - s_c^2 (1'Br)^2 / (1 + s_c^2 1'B1).
     one_b_one = jnp.sum(ones_r**2) / s_y**2
     logdet = jnp.sum(jnp.log(innov)) + 2 * n_t * jnp.log(s_y) + jnp.log1p(s_c**2 * one_b_one)
+    # Undercounts first: the flows of seen corridors are sampled on the reported scale.
+    log_u = {}
+    for side, tag in (("imm", "undercount_imm"), ("emi", "undercount_emi")):
+        if len(d[f"{side}_beta_a"]):
+            u = numpyro.sample(tag, dist.Beta(d[f"{side}_beta_a"], d[f"{side}_beta_b"]))
+            log_u[side] = jnp.r_[jnp.log(u), 0.0]  # the last slot: no undercount term
+        else:
+            log_u[side] = jnp.zeros(1)
     z = jnp.zeros((n_c, n_t))
     if len(d["seen"]):
-        z_seen = numpyro.sample("log_flow_seen", dist.ImproperUniform(
+        # v = log y + h_c, with h_c the precision-weighted log undercount of the corridor's
+        # reporters: v is what the reports pin down, nearly free of the undercounts, which
+        # removes the ridge (every flow of a reporter moving with its undercount) that
+        # made NUTS take long trajectories. A shift by other parameters: Jacobian 1.
+        v_seen = numpyro.sample("log_flow_seen", dist.ImproperUniform(
             constraints.real, (), event_shape=(len(d["seen"]), n_t)))  # fmt: skip
+        h = (d["seen_w_imm"] * log_u["imm"][d["seen_u_imm"]]
+             + d["seen_w_emi"] * log_u["emi"][d["seen_u_emi"]])  # fmt: skip
+        z_seen = v_seen - h[:, None]
         r = resid(z_seen - mean[d["seen"]])
         quad = (jnp.sum(r**2, axis=-1) / s_y**2
                 - s_c**2 * (r @ ones_r / s_y**2) ** 2 / (1 + s_c**2 * one_b_one))  # fmt: skip
@@ -86,23 +148,22 @@ def _model(d: dict[str, Any]) -> None:
     numpyro.deterministic("log_flow", z)
     flat = z.reshape(-1)
     sd = numpyro.sample("accuracy_sd", dist.LogNormal(jnp.log(d["sd_prior"]), 0.5))
-    for side, tag in (("imm", "undercount_imm"), ("emi", "undercount_emi")):
+    for side in ("imm", "emi"):
         if not len(d[f"{side}_count"]):
             continue
-        if len(d[f"{side}_beta_a"]):
-            u = numpyro.sample(tag, dist.Beta(d[f"{side}_beta_a"], d[f"{side}_beta_b"]))
-            u = jnp.r_[u, 1.0]  # the last slot: a reference without undercount term
-        else:
-            u = jnp.ones(1)
-        log_mu = flat[d[f"{side}_cell"]] + jnp.log(u[d[f"{side}_u"]]) + d[f"{side}_offset"]
-        # Negative binomial log-pmf written out (numpyro's compiles several times slower).
-        phi = 1.0 / jnp.expm1(sd[d[f"{side}_acc"]] ** 2)
+        log_mu = flat[d[f"{side}_cell"]] + log_u[side][d[f"{side}_u"]] + d[f"{side}_offset"]
+        # Negative binomial log-pmf written out (numpyro's compiles several times slower);
+        # the terms of phi alone are computed once per accuracy class, not per count.
+        phi_k = 1.0 / jnp.expm1(sd**2)
+        log_phi_k = jnp.log(phi_k)
+        acc = d[f"{side}_acc"]
+        phi, log_phi = phi_k[acc], log_phi_k[acc]
         n_obs = d[f"{side}_count"]
-        log_phi_mu = jnp.logaddexp(jnp.log(phi), log_mu)
-        ll = (jax.scipy.special.gammaln(n_obs + phi) - jax.scipy.special.gammaln(phi)
-              - d[f"{side}_lgamma1"] + phi * (jnp.log(phi) - log_phi_mu)
-              + n_obs * (log_mu - log_phi_mu))  # fmt: skip
-        numpyro.factor(side, jnp.sum(ll))
+        log_phi_mu = jnp.logaddexp(log_phi, log_mu)
+        ll = (jax.scipy.special.gammaln(n_obs + phi) - d[f"{side}_lgamma1"]
+              + phi * (log_phi - log_phi_mu) + n_obs * (log_mu - log_phi_mu))  # fmt: skip
+        ll = jnp.sum(ll) - jnp.sum(jax.scipy.special.gammaln(phi_k) * d[f"{side}_per_class"])
+        numpyro.factor(side, ll)
 
 
 def _to_jax(d: dict[str, Any]) -> dict[str, Any]:
@@ -112,12 +173,17 @@ def _to_jax(d: dict[str, Any]) -> dict[str, Any]:
 def _init_values(d: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"intercept": d["mu0"], "sigma_corridor": 1.0, "sigma_year": 0.3,
                            "rho": 0.5, "accuracy_sd": d["sd_prior"]}  # fmt: skip
-    if len(d["seen"]):
-        out["log_flow_seen"] = d["z_init"][d["seen"]]
+    log_u = {}
     for side in ("imm", "emi"):
+        log_u[side] = np.zeros(1)
         if len(d[f"{side}_beta_a"]):
             a, b = d[f"{side}_beta_a"], d[f"{side}_beta_b"]
             out[f"undercount_{side}"] = a / (a + b)
+            log_u[side] = np.r_[np.log(a / (a + b)), 0.0]
+    if len(d["seen"]):
+        h = (d["seen_w_imm"] * log_u["imm"][d["seen_u_imm"]]
+             + d["seen_w_emi"] * log_u["emi"][d["seen_u_emi"]])  # fmt: skip
+        out["log_flow_seen"] = d["z_init"][d["seen"]] + h[:, None]
     return out
 
 
@@ -133,10 +199,11 @@ def _unconstrained_init(d: dict[str, Any]) -> dict[str, Any]:
     values = _init_values(d)
     if d["x"].shape[-1]:
         values["beta"] = np.zeros(d["x"].shape[-1])
-    values["origin_effect"] = np.zeros(n)
-    values["destination_effect"] = np.zeros(n)
+    if n > 1:
+        values["origin_effect"] = np.zeros(n - 1)
+        values["destination_effect"] = np.zeros(n - 1)
     if n_t > 1:
-        values["year_effect"] = np.zeros(n_t)
+        values["year_effect"] = np.zeros(n_t - 1)
     if len(d["unseen"]):
         values["eps_unseen"] = np.zeros((len(d["unseen"]), n_t + 1))
     out = {}
@@ -186,17 +253,20 @@ def run_nuts(d: dict[str, Any], *, draws: int, warmup: int, chains: int, seed: i
     start = time.perf_counter()
     data = _to_jax(d)
     kernel = NUTS(potential_fn=lambda p: _POTENTIAL(p, data), target_accept_prob=target_accept)
+    # Chains side by side on the host devices (one per core), else one after the other.
+    method = "parallel" if 1 < chains <= jax.local_device_count() else "sequential"
     mcmc = MCMC(kernel, num_warmup=warmup, num_samples=draws, num_chains=chains,
-                chain_method="sequential", progress_bar=False)  # fmt: skip
+                chain_method=method, progress_bar=False)  # fmt: skip
     init = _unconstrained_init(d)
     if chains > 1:
         init = {k: np.stack([v] * chains) for k, v in init.items()}
-    mcmc.run(jax.random.PRNGKey(seed), init_params=init, extra_fields=("diverging",))
+    mcmc.run(jax.random.PRNGKey(seed), init_params=init, extra_fields=("diverging", "num_steps"))
     raw = mcmc.get_samples(group_by_chain=True)
     flat_raw = {k: v.reshape(-1, *v.shape[2:]) for k, v in raw.items()}
     grouped = {k: np.asarray(v).reshape(chains, draws, *v.shape[1:])
                for k, v in _CONSTRAIN(flat_raw, data).items()}  # fmt: skip
-    diverging = int(np.asarray(mcmc.get_extra_fields()["diverging"]).sum())
+    extra = mcmc.get_extra_fields()
+    diverging = int(np.asarray(extra["diverging"]).sum())
     sampled = {k: v for k, v in grouped.items() if k != "log_flow"}
     stats = summary(sampled, group_by_chain=True) if chains > 1 or draws > 3 else {}
     rhat = [np.nanmax(s["r_hat"]) for s in stats.values() if np.size(s["r_hat"])]
@@ -206,9 +276,11 @@ def run_nuts(d: dict[str, Any], *, draws: int, warmup: int, chains: int, seed: i
         "chains": chains,
         "draws": draws,
         "warmup": warmup,
+        "chain_method": method,
         "max_rhat": float(np.nanmax(rhat)) if rhat and chains > 1 else float("nan"),
         "min_ess": float(np.nanmin(ess)) if ess else float("nan"),
         "divergences": diverging,
+        "mean_leapfrog_steps": float(np.asarray(extra["num_steps"]).mean()),
         "seconds": time.perf_counter() - start,
     }
     flat = {k: v.reshape(-1, *v.shape[2:]) for k, v in grouped.items()}

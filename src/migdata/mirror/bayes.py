@@ -275,6 +275,8 @@ def _prepare(data: pd.DataFrame, names: np.ndarray, years: np.ndarray, ref: str 
                            "not_first": np.r_[0.0, np.ones(n_t - 1)]}  # fmt: skip
     seen = np.zeros(len(o), dtype=bool)
     log_obs = np.full((len(o) * n_t, 2), np.nan)
+    precision = np.zeros((len(o), 2))  # prior precision of each side's reports per corridor
+    corridor_slot = np.zeros((len(o), 2), dtype=int)  # the reporter's undercount slot
     reporters: dict[str, np.ndarray] = {}
     klasses: dict[str, list[str]] = {}
     for k, (side, role, table_und, table_acc) in enumerate((
@@ -313,12 +315,16 @@ def _prepare(data: pd.DataFrame, names: np.ndarray, years: np.ndarray, ref: str 
         out[f"{side}_offset"] = offset[use]
         out[f"{side}_cell"] = cell[use]
         out[f"{side}_acc"] = acc_k
+        out[f"{side}_per_class"] = np.bincount(acc_k, minlength=len(_ACC)).astype(float)
         out[f"{side}_u"] = slot[who]
         out[f"{side}_beta_a"] = np.asarray(a, float)[free]
         out[f"{side}_beta_b"] = np.asarray(b, float)[free]
         reporters[side] = rep[free]
         klasses[side] = [lab for lab, f in zip(labels, free, strict=True) if f]
-        seen[rows["_c"].to_numpy()[use]] = True
+        corr = rows["_c"].to_numpy()[use]
+        seen[corr] = True
+        np.add.at(precision[:, k], corr, 1.0 / sd_prior[acc_k] ** 2)
+        corridor_slot[corr, k] = slot[who]
         prior_u = np.r_[np.asarray(a) / (np.asarray(a) + np.asarray(b))][np.searchsorted(rep, who)]
         prior_u = np.where(free[np.searchsorted(rep, who)], prior_u, 1.0)
         log_obs[cell[use], k] = np.log(np.maximum(counts[use], 0.5)) - offset[use] - np.log(prior_u)
@@ -336,8 +342,11 @@ def _prepare(data: pd.DataFrame, names: np.ndarray, years: np.ndarray, ref: str 
         mu0 = float(np.nanmedian(z))
         corr_mean = np.nanmean(z, axis=1, keepdims=True)
     z = np.where(np.isnan(z), np.where(np.isnan(corr_mean), mu0, corr_mean), z)
+    # Weights of each side's log undercount in the reported-scale flows (see the model).
+    w = precision[seen] / precision[seen].sum(axis=1, keepdims=True)
     out.update(seen=np.flatnonzero(seen), unseen=np.flatnonzero(~seen), mu0=np.float64(mu0),
-               z_init=z)
+               z_init=z, seen_w_imm=w[:, 0], seen_w_emi=w[:, 1],
+               seen_u_imm=corridor_slot[seen, 0], seen_u_emi=corridor_slot[seen, 1])
     return _Group(out, names, years, o, d, rows, reporters["imm"], reporters["emi"],
                   klasses["imm"], klasses["emi"])  # fmt: skip
 
