@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_census import PROFILE as CENSUS
 from test_census import _people
 from test_permits import PROFILE as PERMITS
 from test_permits import _permits
 from test_registers import _profile
 
+from migdata.errors import InputError
+from migdata.sources import _engines
 from migdata.sources.census import census_stocks
 from migdata.sources.permits import first_permits, valid_permits
 from migdata.sources.registers import register_flows
@@ -24,6 +30,31 @@ def to_dask(frame: pd.DataFrame, npartitions: int = 3) -> object:
 
     with dask.config.set({"dataframe.convert-string": False}):
         return dd.from_pandas(frame, npartitions=npartitions, sort=False)
+
+
+def split(frame: pd.DataFrame, cuts: list[int]) -> object:
+    """``frame`` as a Dask DataFrame cut at the row positions ``cuts`` (repeated or end
+    positions give empty partitions)."""
+    import dask
+
+    bounds = [0, *sorted(min(c, len(frame)) for c in cuts), len(frame)]
+    pieces = [frame.iloc[a:b] for a, b in itertools.pairwise(bounds)]
+    with dask.config.set({"dataframe.convert-string": False}):
+        return dd.from_delayed(
+            [dask.delayed(p) for p in pieces], meta=frame.iloc[:0], verify_meta=False
+        )
+
+
+@pytest.fixture
+def no_gathering(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Dask path must never gather the whole table into the client."""
+
+    def refuse(table: object) -> object:
+        if _engines.is_dask(table):
+            raise AssertionError("the whole Dask DataFrame was gathered into memory")
+        return table
+
+    monkeypatch.setattr(_engines, "in_memory", refuse)
 
 
 def assert_same_result(left: object, right: object) -> None:
@@ -74,3 +105,82 @@ def test_permits_on_dask_equal_pandas() -> None:
         valid_permits(to_dask(permits), PERMITS, "2020-06-30"),
         valid_permits(permits, PERMITS, "2020-06-30"),
     )
+
+
+def _census_input() -> pd.DataFrame:
+    people = pd.concat([_people()] * 5, ignore_index=True)
+    people["months"] = [400, 2, 30, "x", 3, None] * 5
+    people["intends"] = ["yes", "no", None, "maybe", "2", "oui"] * 5
+    return people
+
+
+CENSUS_OPTIONS = [
+    {
+        "weight_column": "weight",
+        "arrival_column": "arrived",
+        "residence_1y_column": "res1",
+        "residence_5y_column": "res5",
+        "months_present_column": "months",
+        "intends_to_stay_column": "intends",
+    },
+    {},
+    {"sex_column": None, "age_column": None, "residence_1y_column": "res1"},
+]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    order=st.randoms(use_true_random=False),
+    cuts=st.lists(st.integers(0, 30), max_size=6),
+    options=st.sampled_from(CENSUS_OPTIONS),
+)
+def test_census_any_split_and_order_equal_pandas(
+    order: object, cuts: list[int], options: dict
+) -> None:
+    """Any row order and any cut into partitions (empty ones too) give the pandas census:
+    stocks, arrivals, recent immigrants, rejected and excluded rows with their input rows."""
+    people = _census_input()
+    rows = list(range(len(people)))
+    order.shuffle(rows)  # type: ignore[attr-defined]
+    people = people.iloc[rows].reset_index(drop=True)
+    assert_same_result(
+        census_stocks(split(people, cuts), CENSUS, 2022, **options),
+        census_stocks(people, CENSUS, 2022, **options),
+    )
+
+
+@pytest.mark.usefixtures("no_gathering")
+def test_census_on_dask_aggregates_by_partition() -> None:
+    """The Dask census never gathers the records; rows in = counted + excluded + rejected,
+    and only partial sums and left-out rows come back."""
+    people = _census_input()
+    c = census_stocks(split(people, [7, 7, 19]), CENSUS, 2022, **CENSUS_OPTIONS[0])
+    assert c.rows_in == len(people) == c.counted + len(c.excluded) + len(c.rejected)
+    assert c.rejected["row"].is_monotonic_increasing
+    assert (people.loc[c.rejected["row"].to_numpy(), "weight"].to_numpy() == "-1").any()
+
+
+def test_census_empty_dask_frame() -> None:
+    """A Dask census with no rows at all gives the empty pandas census."""
+    empty = _census_input().iloc[:0]
+    for options in CENSUS_OPTIONS:
+        assert_same_result(
+            census_stocks(split(empty, [0, 0]), CENSUS, 2022, **options),
+            census_stocks(empty, CENSUS, 2022, **options),
+        )
+
+
+def test_census_fractional_weights_equal_pandas_to_rounding() -> None:
+    """Fractional weights summed by partition equal the one-pass sums to rounding."""
+    rng = np.random.default_rng(3)
+    people = pd.concat([_people().iloc[:5]] * 40, ignore_index=True)
+    people["weight"] = rng.uniform(0.5, 300.0, len(people))
+    left = census_stocks(split(people, [50, 120, 121]), CENSUS, 2022, weight_column="weight")
+    right = census_stocks(people, CENSUS, 2022, weight_column="weight")
+    pd.testing.assert_frame_equal(left.stocks, right.stocks, check_exact=False, rtol=1e-12)
+
+
+def test_census_missing_column_on_dask() -> None:
+    """A missing column is named before any partition is read."""
+    with pytest.raises(InputError, match="arrived_in"):
+        census_stocks(split(_people(), [3]), CENSUS, 2022, arrival_column="arrived_in")
