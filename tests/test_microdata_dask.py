@@ -79,22 +79,69 @@ def test_census_stocks_on_dask_equal_pandas() -> None:
     )
 
 
-def test_register_flows_on_dask_equal_pandas() -> None:
-    """Register events in Dask partitions (a person's events split across them) give the
-    pandas flows."""
+def _events() -> pd.DataFrame:
     ev = pd.DataFrame(
         {
-            "person_id": ["a", "a", "a", "b", "c", None, "b"],
+            "person_id": ["a", "a", "a", "b", "c", None, "b", "c", "c"],
             "event": ["registration", "deregistration", "registration", "sortie", "entrée",
-                      "in", "sortie"],
+                      "in", "sortie", "in", "out"],
             "date": ["2010-01-01", "2012-01-01", "2012-03-01", "2013-01-01", "2015-06-01",
-                     "2014-01-01", "2013-01-01"],
+                     "2014-01-01", "2013-01-01", "2015-06-01", "2015-09-01"],
+            "citizenship": ["NOR", "x", "DNK", "FIN", "SWE", "SWE", "FIN", "GER", "GER"],
+            "declared": [12, 3, None, "1 an", "permanent", 1, 1, 2, 40],
         }
     )  # fmt: skip
-    assert_same_result(
-        register_flows(to_dask(ev), _profile(), obs_end="2016-01-01"),
-        register_flows(ev, _profile(), obs_end="2016-01-01"),
-    )
+    return pd.concat([ev, ev.assign(person_id=ev["person_id"] + "2")], ignore_index=True)
+
+
+REGISTER_OPTIONS = [
+    {"obs_end": "2016-01-01"},
+    {"counterpart_column": "citizenship"},
+    {"duration_column": "declared", "counterpart_column": "citizenship", "target": "UN2021_12M"},
+]
+
+
+def test_register_flows_on_dask_equal_pandas() -> None:
+    """Register events in Dask partitions (a person's events split across them) give the
+    pandas flows, events and rejected rows."""
+    ev = _events()
+    for options in REGISTER_OPTIONS:
+        result = register_flows(to_dask(ev), _profile(), **options)
+        assert_same_result(result.to_pandas(), register_flows(ev, _profile(), **options))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    order=st.randoms(use_true_random=False),
+    cuts=st.lists(st.integers(0, 18), max_size=5),
+    options=st.sampled_from(REGISTER_OPTIONS),
+)
+def test_register_flows_any_split_and_order_equal_pandas(
+    order: object, cuts: list[int], options: dict
+) -> None:
+    """Any row order and any cut into partitions give the pandas result: the default end
+    of the data is the whole data's, durations run over a person's events in any partition,
+    duplicates name the first row of the whole input."""
+    ev = _events()
+    rows = list(range(len(ev)))
+    order.shuffle(rows)  # type: ignore[attr-defined]
+    ev = ev.iloc[rows].reset_index(drop=True)
+    result = register_flows(split(ev, cuts), _profile(), **options)
+    assert_same_result(result.to_pandas(), register_flows(ev, _profile(), **options))
+
+
+@pytest.mark.usefixtures("no_gathering")
+def test_register_flows_on_dask_keep_events_lazy() -> None:
+    """The Dask register never gathers the events: the table and rejected rows come back,
+    the events stay a lazy Dask DataFrame with their input rows; rows in = used + rejected."""
+    ev = _events()
+    result = register_flows(split(ev, [4, 4, 11]), _profile(), obs_end="2016-01-01")
+    assert _engines.is_dask(result.events)
+    assert result.rows_in == len(ev) == int(result.outcomes.sum()) + len(result.rejected)
+    events = result.events.compute().sort_values("row")
+    assert events["row"].tolist() == sorted(set(range(len(ev))) - set(result.rejected["row"]))
+    assert "lazy" in repr(result)
+    assert "counted" in result._repr_html_()
 
 
 def test_permits_on_dask_equal_pandas() -> None:

@@ -12,6 +12,7 @@ person's rows meet in one partition), keeping each row's input position.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,15 @@ from migdata.sources.census import (
     _tabulation_inputs,
 )
 from migdata.sources.profile import SourceProfile
+from migdata.sources.registers import (
+    RegisterFlows,
+    _event_dates,
+    _observation_end,
+    _register_cells,
+    _register_events,
+    _register_table,
+    _required_columns,
+)
 
 _ROW = "_row"
 _BUCKET = "_bucket"
@@ -93,6 +103,65 @@ def _check_partitions(results: Sequence[Any], npartitions: int) -> None:
             f"expected one result per input partition ({npartitions}), got {len(results)}: "
             "an input partition was lost"
         )
+
+
+def _first_pass(part: pd.DataFrame, number: int, date_column: str | None) -> tuple[int, Any]:
+    """Rows of one input partition and its last readable date (NaT: none, or not asked)."""
+    if date_column is None:
+        return len(part), pd.NaT
+    try:
+        return len(part), _event_dates(part, date_column).max()
+    except (TypeError, ValueError) as exc:
+        raise InputError(
+            f"{_where(number)}: could not read the dates of column '{date_column}': {exc}",
+            column=date_column,
+        ) from exc
+
+
+def _add_keys(
+    part: pd.DataFrame,
+    offsets: Sequence[int],
+    buckets: int,
+    person_column: str,
+    partition_info: dict[str, Any] | None = None,
+) -> pd.DataFrame:
+    """The input position of every row and the bucket of its person."""
+    from migdata.sources._crossings_dask import _bucket_of
+
+    number = 0 if partition_info is None else int(partition_info["number"])
+    out = part.reset_index(drop=True)
+    out[_ROW] = np.arange(offsets[number], offsets[number] + len(part), dtype=np.int64)
+    out[_BUCKET] = _bucket_of(part[person_column], buckets)
+    return out
+
+
+def _whole_persons(frame: Any, rows: Sequence[int], person_column: str) -> list[Any]:
+    """Partitions (delayed) holding whole persons, each row with its input position."""
+    for reserved in (_ROW, _BUCKET, "row"):
+        if reserved in frame.columns:
+            raise InputError(
+                f"expected no column named {reserved!r} (the Dask engine adds it)",
+                column=reserved,
+            )
+    k = frame.npartitions
+    keyed = frame.map_partitions(
+        _add_keys, _offsets(rows), k, person_column, enforce_metadata=False
+    )
+    empty = keyed._meta.iloc[:0]
+    return [empty, *keyed.shuffle(on=_BUCKET, npartitions=k).to_delayed()]
+
+
+def _persons_source(part: pd.DataFrame) -> pd.DataFrame:
+    """A shuffled partition in input order, its index the input positions of its rows."""
+    part = part.sort_values(_ROW, kind="stable")
+    out = part.drop(columns=[_ROW, _BUCKET])
+    out.index = pd.Index(part[_ROW].to_numpy(), name=None)
+    return out
+
+
+def _sorted_rows(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Row lists of shuffled partitions merged back into input order."""
+    return _concat(frames).sort_values("row", kind="stable").reset_index(drop=True)
 
 
 def _sum_w(table: pd.DataFrame) -> pd.DataFrame:
@@ -172,3 +241,123 @@ def census_stocks(
             f"({len(out.excluded)}) + rejected ({len(out.rejected)}): a partition was lost"
         )
     return out
+
+
+# --------------------------------------------------------------------------------------
+# Registers: whole persons per shuffled partition
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class DaskRegisterFlows(RegisterFlows):
+    """:class:`~migdata.sources.registers.RegisterFlows` of the Dask engine.
+
+    ``table`` and ``rejected`` are pandas (the same as the pandas engine gives);
+    ``events`` is a lazy Dask DataFrame (one row per usable event, with a ``row`` column
+    first: the event's position in the input, in place of the pandas order) that is
+    computed again when used; ``outcomes`` holds its counts by flow and outcome.
+    """
+
+    outcomes: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
+
+    def to_pandas(self) -> RegisterFlows:
+        """The whole result in memory: the pandas :class:`RegisterFlows`."""
+        events = self.events.compute().sort_values("row", kind="stable")
+        return RegisterFlows(
+            table=self.table,
+            events=events.drop(columns="row").reset_index(drop=True),
+            rejected=self.rejected,
+            rows_in=self.rows_in,
+            threshold_months=self.threshold_months,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"DaskRegisterFlows({self.rows_in:,} rows in: {len(self.table):,} flow rows from "
+            f"{int(self.outcomes.sum()):,} events (lazy), {len(self.rejected):,} rejected; "
+            f"threshold {self.threshold_months:g} months)"
+        )
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{f}</td><td>{o}</td><td style='text-align:right'>{n:,}</td></tr>"
+            for (f, o), n in self.outcomes.items()
+        )
+        return (
+            f"<div><b>Register flows on Dask</b> under a {self.threshold_months:g}-month "
+            f"threshold: {int(self.outcomes.sum())} events used, {len(self.rejected)} rejected "
+            f"of {self.rows_in}.<table><tr><th>flow</th><th>outcome</th><th>events</th></tr>"
+            f"{rows}</table></div>"
+        )
+
+
+def _register_part(
+    part: pd.DataFrame, number: int, end: pd.Timestamp, threshold: float, columns: dict[str, Any]
+) -> tuple[pd.DataFrame, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.Series]]:
+    """The pandas register code on one shuffled partition: (events, small results)."""
+    try:
+        used, rejected = _register_events(_persons_source(part), end, threshold, columns)
+        cells, pending = _register_cells(used, columns)
+    except MigdataError as exc:
+        raise _in_partition(exc, f"shuffled partition {number}") from exc
+    outcomes = used.groupby(["flow", "outcome"]).size()
+    events = used.drop(columns=["_date", "_person"])
+    events.insert(0, "row", events.index.to_numpy())
+    return events.reset_index(drop=True), (rejected, cells, pending, outcomes)
+
+
+def register_flows(
+    events: Any,
+    profile: SourceProfile,
+    obs_end: Any,
+    columns: dict[str, Any],
+    options: dict[str, Any],
+) -> DaskRegisterFlows:
+    """:func:`~migdata.sources.registers.register_flows` on Dask (see its docstring)."""
+    import dask
+    import dask.dataframe as dd
+
+    frame = _dask_frame(events, "events")
+    _required_columns(frame._meta, columns)
+    date_column = columns["date_column"]
+    # Pass 1: rows per partition and the last date of the whole data (the default end).
+    firsts = dask.compute(
+        *[
+            dask.delayed(_first_pass, pure=True)(p, i, None if obs_end is not None else date_column)
+            for i, p in enumerate(frame[[date_column]].to_delayed())
+        ]
+    )
+    _check_partitions(firsts, frame.npartitions)
+    rows = [n for n, _ in firsts]
+    lasts = [d for _, d in firsts if pd.notna(d)]
+    end = _observation_end(obs_end, max(lasts) if lasts else pd.NaT)
+    # Pass 2: whole persons together, the pandas code on each shuffled partition.
+    empty, *parts = _whole_persons(frame, rows, columns["person_column"])
+    threshold = options["threshold"]
+    tasks = [
+        dask.delayed(_register_part, nout=2, pure=True)(p, i, end, threshold, columns)
+        for i, p in enumerate(parts)
+    ]
+    small = dask.compute(*[t[1] for t in tasks])
+    meta = _register_part(empty, -1, end, threshold, columns)[0]
+    with dask.config.set({"dataframe.convert-string": False}):  # the pandas dtypes
+        lazy = dd.from_delayed([t[0] for t in tasks], meta=meta, verify_meta=False)
+    rejected = _sorted_rows([r for r, _, _, _ in small])
+    cells = _concat([c for _, c, _, _ in small])
+    cells = cells.groupby(list(cells.columns[:-1]), observed=True)["obs_value"].sum().reset_index()
+    pending = _concat([p for _, _, p, _ in small]).drop_duplicates()
+    outcomes = pd.concat([o for _, _, _, o in small]).groupby(level=[0, 1]).sum()
+    rows_in = int(sum(rows))
+    if rows_in != int(outcomes.sum()) + len(rejected):
+        raise ValidationError(
+            f"expected rows in ({rows_in}) = events used ({int(outcomes.sum())}) + rejected "
+            f"({len(rejected)}): a partition was lost"
+        )
+    return DaskRegisterFlows(
+        table=_register_table(cells, pending, profile, columns, options),
+        events=lazy,
+        rejected=rejected,
+        rows_in=rows_in,
+        threshold_months=threshold,
+        outcomes=outcomes.astype("int64"),
+    )
