@@ -110,7 +110,7 @@ def test_register_flows_on_dask_equal_pandas() -> None:
         assert_same_result(result.to_pandas(), register_flows(ev, _profile(), **options))
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     order=st.randoms(use_true_random=False),
     cuts=st.lists(st.integers(0, 18), max_size=5),
@@ -144,13 +144,92 @@ def test_register_flows_on_dask_keep_events_lazy() -> None:
     assert "counted" in result._repr_html_()
 
 
+def _permit_records() -> pd.DataFrame:
+    permits = _permits()
+    other = permits.assign(
+        person_id=permits["person_id"] + 100,
+        reason=permits["reason"].where(permits.index % 3 > 0, "zzz"),
+    )
+    both = pd.concat([permits, other], ignore_index=True)
+    both["flag"] = ["yes", "no", None, "oui", "no"] * 4
+    both["sex"] = ["F", "M"] * 10
+    return both
+
+
+PERMIT_CALLS = [
+    (first_permits, (), {}),
+    (first_permits, (), {"first_column": "flag", "sex_column": "sex"}),
+    (first_permits, (), {"gap_months": 0, "citizenship_column": None}),
+    (valid_permits, ("2020-06-30",), {}),
+    (valid_permits, ("2019-09-30",), {"sex_column": "sex"}),
+]
+
+
 def test_permits_on_dask_equal_pandas() -> None:
     """First and valid permits from Dask partitions equal the pandas results."""
     permits = _permits()
-    assert_same_result(first_permits(to_dask(permits), PERMITS), first_permits(permits, PERMITS))
     assert_same_result(
-        valid_permits(to_dask(permits), PERMITS, "2020-06-30"),
+        first_permits(to_dask(permits), PERMITS).to_pandas(), first_permits(permits, PERMITS)
+    )
+    assert_same_result(
+        valid_permits(to_dask(permits), PERMITS, "2020-06-30").to_pandas(),
         valid_permits(permits, PERMITS, "2020-06-30"),
+    )
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    order=st.randoms(use_true_random=False),
+    cuts=st.lists(st.integers(0, 20), max_size=5),
+    call=st.sampled_from(PERMIT_CALLS),
+)
+def test_permits_any_split_and_order_equal_pandas(
+    order: object, cuts: list[int], call: tuple
+) -> None:
+    """Any row order and any cut into partitions give the pandas permits: renewals seen
+    across partitions, one person counted once, duplicates and unmapped labels (ties in
+    order of first appearance) as pandas gives them."""
+    function, args, options = call
+    permits = _permit_records()
+    rows = list(range(len(permits)))
+    order.shuffle(rows)  # type: ignore[attr-defined]
+    permits = permits.iloc[rows].reset_index(drop=True)
+    result = function(split(permits, cuts), PERMITS, *args, **options)
+    assert_same_result(result.to_pandas(), function(permits, PERMITS, *args, **options))
+
+
+@pytest.mark.usefixtures("no_gathering")
+def test_permits_on_dask_keep_records_lazy() -> None:
+    """The Dask permits never gather the records: rows in = used + rejected + too short,
+    and the usable permits stay a lazy Dask DataFrame with their input rows."""
+    permits = _permit_records()
+    for function, args, options in PERMIT_CALLS:
+        result = function(split(permits, [3, 3, 12, 20]), PERMITS, *args, **options)
+        assert _engines.is_dask(result.permits)
+        used = result.permits.compute()
+        short = result.excluded["reason"].str.startswith("valid less").sum()
+        assert result.rows_in == len(permits) == len(used) + len(result.rejected) + short
+        assert "lazy" in repr(result)
+
+
+def test_error_in_a_partition_names_it() -> None:
+    """An error raised while a partition is processed says which partition."""
+    with pytest.raises(InputError, match=r"shuffled partition \d+: .*'no_such_flag'"):
+        first_permits(split(_permit_records(), [5]), PERMITS, first_column="no_such_flag")
+
+
+def test_empty_permits_and_events_on_dask() -> None:
+    """Dask frames without rows give the empty pandas permits and register results."""
+    permits = _permit_records().iloc[:0]
+    for function, args, options in PERMIT_CALLS:
+        assert_same_result(
+            function(split(permits, [0]), PERMITS, *args, **options).to_pandas(),
+            function(permits, PERMITS, *args, **options),
+        )
+    events = _events().iloc[:0]
+    assert_same_result(
+        register_flows(split(events, [0]), _profile(), obs_end="2016-01-01").to_pandas(),
+        register_flows(events, _profile(), obs_end="2016-01-01"),
     )
 
 
@@ -175,7 +254,7 @@ CENSUS_OPTIONS = [
 ]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     order=st.randoms(use_true_random=False),
     cuts=st.lists(st.integers(0, 30), max_size=6),

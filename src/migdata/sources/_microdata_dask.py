@@ -28,6 +28,18 @@ from migdata.sources.census import (
     _CensusRecords,
     _tabulation_inputs,
 )
+from migdata.sources.permits import (
+    Permits,
+    _cell_counts,
+    _finish_counts,
+    _first_cells,
+    _first_or_renewal,
+    _first_provenance,
+    _prepare_rows,
+    _valid_and_chosen,
+    _valid_cells,
+    _valid_provenance,
+)
 from migdata.sources.profile import SourceProfile
 from migdata.sources.registers import (
     RegisterFlows,
@@ -360,4 +372,233 @@ def register_flows(
         rows_in=rows_in,
         threshold_months=threshold,
         outcomes=outcomes.astype("int64"),
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Permits: whole persons per shuffled partition
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class DaskPermits(Permits):
+    """:class:`~migdata.sources.permits.Permits` of the Dask engine.
+
+    ``table``, ``rejected``, ``excluded`` and ``unmapped`` are pandas (the same as the
+    pandas engine gives); ``permits`` is a lazy Dask DataFrame (one row per usable
+    permit, with a ``row`` column first: its position in the input) that is computed
+    again when used.
+    """
+
+    def to_pandas(self) -> Permits:
+        """The whole result in memory: the pandas :class:`Permits`."""
+        permits = self.permits.compute().sort_values("row", kind="stable")
+        return Permits(
+            table=self.table,
+            permits=permits.drop(columns="row").reset_index(drop=True),
+            rejected=self.rejected,
+            excluded=self.excluded,
+            unmapped=self.unmapped,
+            rows_in=self.rows_in,
+            documents=self.documents,
+            persons=self.persons,
+            notes=list(self.notes),
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"DaskPermits({self.rows_in:,} rows in: {len(self.table):,} table rows from "
+            f"{self.documents:,} documents of {self.persons:,} persons, "
+            f"{len(self.rejected):,} rejected, {len(self.excluded):,} excluded; permits lazy)"
+        )
+
+
+_PermitPart = tuple[pd.DataFrame, dict[str, Any]]
+
+
+def _permit_part(
+    part: pd.DataFrame,
+    number: int,
+    columns: dict[str, Any],
+    kernel: Any,
+) -> _PermitPart:
+    """The pandas permit code on one shuffled partition: (usable permits, small results)."""
+    try:
+        usable, rejected, excluded, unmapped = _prepare_rows(_persons_source(part), **columns)
+        usable, small = kernel(usable)
+    except MigdataError as exc:
+        raise _in_partition(exc, f"shuffled partition {number}") from exc
+    labels = pd.DataFrame(
+        {"spelling": unmapped.astype("string").fillna("(missing)"), "first": unmapped.index}
+    )
+    small.update(
+        rejected=rejected,
+        excluded=excluded,
+        used=len(usable),
+        unmapped=labels.groupby("spelling", sort=False)["first"].agg(["size", "min"]),
+    )
+    out = usable.drop(columns=["_person", "_start", "_end"])
+    out.insert(0, "row", out.index.to_numpy())
+    return out.reset_index(drop=True), small
+
+
+def _combined_unmapped(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Label counts as ``value_counts`` gives them: most first, ties by first appearance."""
+    both = pd.concat(parts)
+    both = both.groupby(level=0, sort=False).agg({"size": "sum", "min": "min"})
+    both = both.sort_values("min", kind="stable")
+    records = both["size"].astype("int64").sort_values(ascending=False, kind="stable")
+    return pd.DataFrame(
+        {"spelling": pd.array(records.index, dtype="string"), "records": records.to_numpy()}
+    )
+
+
+def _permits_on_persons(
+    permits: Any, columns: dict[str, Any], kernel: Any
+) -> tuple[Any, list[dict[str, Any]], int]:
+    """(lazy usable permits, the small results of each shuffled partition, rows in)."""
+    import dask
+    import dask.dataframe as dd
+
+    frame = _dask_frame(permits, "permits")
+    what = {
+        "person_column": "person identifier",
+        "reason_column": "reason for the permit",
+        "start_column": "first day of validity",
+        "end_column": "last day of validity",
+    }
+    for key, label in what.items():
+        _parse.required_column(frame._meta, columns[key], label)
+    rows = dask.compute(*[dask.delayed(len)(p) for p in frame.to_delayed()])
+    _check_partitions(rows, frame.npartitions)
+    empty, *parts = _whole_persons(frame, rows, columns["person_column"])
+    tasks = [
+        dask.delayed(_permit_part, nout=2, pure=True)(p, i, columns, kernel)
+        for i, p in enumerate(parts)
+    ]
+    small = list(dask.compute(*[t[1] for t in tasks]))
+    meta = _permit_part(empty, -1, columns, kernel)[0]
+    with dask.config.set({"dataframe.convert-string": False}):  # the pandas dtypes
+        lazy = dd.from_delayed([t[0] for t in tasks], meta=meta, verify_meta=False)
+    rows_in = int(sum(rows))
+    used = sum(int(s["used"]) for s in small)
+    rejected = sum(len(s["rejected"]) for s in small)
+    if rows_in != used + rejected + sum(len(s["excluded"]) for s in small):
+        raise ValidationError(
+            f"expected rows in ({rows_in}) = permits used ({used}) + rejected ({rejected}) + "
+            "valid less than 3 months: a partition was lost"
+        )
+    return lazy, small, rows_in
+
+
+def _summed_cells(small: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    cells = _concat([s["cells"] for s in small])
+    keys = [c for c in cells.columns if c != "obs_value"]
+    return cells.groupby(keys, observed=True)["obs_value"].sum().reset_index()
+
+
+class _FirstKernel:
+    """First permits and renewals of the whole persons of one partition."""
+
+    def __init__(self, first_column: str | None, gap_months: float, breakdowns: dict[str, Any]):
+        self.first_column, self.gap_months, self.breakdowns = first_column, gap_months, breakdowns
+
+    def __call__(self, usable: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
+        usable, renewals = _first_or_renewal(usable, self.first_column, self.gap_months)
+        firsts = usable[usable["first"]]
+        return usable, {
+            "renewals": renewals,
+            "cells": _cell_counts(_first_cells(firsts, self.breakdowns)),
+            "documents": len(firsts),
+            "persons": int(firsts["_person"].nunique()),
+        }
+
+
+class _ValidKernel:
+    """Permits valid on a date and the persons holding them, of one partition."""
+
+    def __init__(self, date: pd.Timestamp, breakdowns: dict[str, Any]):
+        self.date, self.breakdowns = date, breakdowns
+
+    def __call__(self, usable: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
+        valid, chosen = _valid_and_chosen(usable, self.date)
+        usable = usable.assign(counted=usable.index.isin(chosen.index))
+        return usable, {
+            "cells": _cell_counts(_valid_cells(chosen, self.date, self.breakdowns)),
+            "documents": len(valid),
+            "persons": len(chosen),
+        }
+
+
+def _permits_result(
+    measure: str,
+    profile: SourceProfile,
+    lazy: Any,
+    small: Sequence[dict[str, Any]],
+    rows_in: int,
+    provenance: Any,
+    excluded: pd.DataFrame,
+) -> DaskPermits:
+    documents = sum(int(s["documents"]) for s in small)
+    persons = sum(int(s["persons"]) for s in small)
+    return DaskPermits(
+        table=_finish_counts(
+            _summed_cells(small), measure, profile, provenance(documents, persons)
+        ),
+        permits=lazy,
+        rejected=_sorted_rows([s["rejected"] for s in small]),
+        excluded=excluded,
+        unmapped=_combined_unmapped([s["unmapped"] for s in small]),
+        rows_in=rows_in,
+        documents=documents,
+        persons=persons,
+    )
+
+
+def first_permits(
+    permits: Any,
+    profile: SourceProfile,
+    columns: dict[str, Any],
+    breakdowns: dict[str, Any],
+    first_column: str | None,
+    gap_months: float,
+) -> DaskPermits:
+    """:func:`~migdata.sources.permits.first_permits` on Dask (see its docstring)."""
+    kernel = _FirstKernel(first_column, gap_months, breakdowns)
+    lazy, small, rows_in = _permits_on_persons(permits, columns, kernel)
+    excluded = pd.concat(
+        [
+            _sorted_rows([s["excluded"] for s in small]),
+            _sorted_rows([s["renewals"] for s in small]),
+        ],
+        ignore_index=True,
+    )
+    return _permits_result(
+        "RP_FIRST",
+        profile,
+        lazy,
+        small,
+        rows_in,
+        lambda documents, persons: _first_provenance(profile, gap_months),
+        excluded,
+    )
+
+
+def valid_permits(
+    permits: Any,
+    profile: SourceProfile,
+    date: pd.Timestamp,
+    columns: dict[str, Any],
+    breakdowns: dict[str, Any],
+) -> DaskPermits:
+    """:func:`~migdata.sources.permits.valid_permits` on Dask (see its docstring)."""
+    lazy, small, rows_in = _permits_on_persons(permits, columns, _ValidKernel(date, breakdowns))
+    return _permits_result(
+        "RP_VALID",
+        profile,
+        lazy,
+        small,
+        rows_in,
+        lambda documents, persons: _valid_provenance(profile, date, documents, persons),
+        _sorted_rows([s["excluded"] for s in small]),
     )
