@@ -310,3 +310,31 @@ def test_census_missing_column_on_dask() -> None:
     """A missing column is named before any partition is read."""
     with pytest.raises(InputError, match="arrived_in"):
         census_stocks(split(_people(), [3]), CENSUS, 2022, arrival_column="arrived_in")
+
+
+def test_on_a_local_cluster() -> None:
+    """On a dask.distributed cluster (the shuffle moves raw columns of mixed types, such as
+    declared durations 12 and '1 an') the results equal pandas."""
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        ev = _events()
+        options = REGISTER_OPTIONS[2]
+        assert_same_result(
+            register_flows(split(ev, [5]), _profile(), **options).to_pandas(),
+            register_flows(ev, _profile(), **options),
+        )
+        permits = _permit_records()
+        assert_same_result(
+            first_permits(split(permits, [7, 9]), PERMITS).to_pandas(),
+            first_permits(permits, PERMITS),
+        )
+        people = _census_input()
+        assert_same_result(
+            census_stocks(split(people, [4, 20]), CENSUS, 2022, **CENSUS_OPTIONS[0]),
+            census_stocks(people, CENSUS, 2022, **CENSUS_OPTIONS[0]),
+        )

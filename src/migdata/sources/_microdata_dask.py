@@ -149,6 +149,8 @@ def _add_keys(
 
 def _whole_persons(frame: Any, rows: Sequence[int], person_column: str) -> list[Any]:
     """Partitions (delayed) holding whole persons, each row with its input position."""
+    import dask
+
     for reserved in (_ROW, _BUCKET, "row"):
         if reserved in frame.columns:
             raise InputError(
@@ -160,7 +162,11 @@ def _whole_persons(frame: Any, rows: Sequence[int], person_column: str) -> list[
         _add_keys, _offsets(rows), k, person_column, enforce_metadata=False
     )
     empty = keyed._meta.iloc[:0]
-    return [empty, *keyed.shuffle(on=_BUCKET, npartitions=k).to_delayed()]
+    # The task shuffle moves pickled pandas frames: raw object columns of mixed types
+    # (ages 34 and "15-19") do not fit the Arrow tables of the p2p shuffle.
+    method = dask.config.get("dataframe.shuffle.method", None) or "tasks"
+    shuffled = keyed.shuffle(on=_BUCKET, npartitions=k, shuffle_method=method)
+    return [empty, *shuffled.to_delayed()]
 
 
 def _persons_source(part: pd.DataFrame) -> pd.DataFrame:
@@ -469,7 +475,8 @@ def _permits_on_persons(
     }
     for key, label in what.items():
         _parse.required_column(frame._meta, columns[key], label)
-    rows = dask.compute(*[dask.delayed(len)(p) for p in frame.to_delayed()])
+    ids = frame[[columns["person_column"]]].to_delayed()  # one column read to count rows
+    rows = dask.compute(*[dask.delayed(len)(p) for p in ids])
     _check_partitions(rows, frame.npartitions)
     empty, *parts = _whole_persons(frame, rows, columns["person_column"])
     tasks = [
