@@ -120,7 +120,9 @@ def census_stocks(
     Parameters
     ----------
     microdata
-        One row per enumerated person.
+        One row per enumerated person: a pandas DataFrame, or a Dask DataFrame (each
+        partition is read on the workers and only partial sums, rejected and excluded rows
+        come back; the result is the pandas one).
     profile
         The census or survey profile (country, source id, residence rule).
     year

@@ -349,7 +349,9 @@ def first_permits(
     permits
         One row per permit (document): person, national reason (any language of
         ``permit_reasons.yaml`` or a UN category code), first and last day of validity (an
-        empty end means no expiry).
+        empty end means no expiry). A Dask DataFrame runs on the workers (permits shuffled
+        by person): the result's ``permits`` is then a lazy Dask DataFrame with the input
+        ``row`` (``result.to_pandas()`` gathers it), the rest is the pandas result.
     profile
         The permit source's profile.
     first_column
@@ -511,7 +513,7 @@ def valid_permits(
     Parameters
     ----------
     permits
-        One row per permit, as for :func:`first_permits`.
+        One row per permit, as for :func:`first_permits` (pandas or Dask).
     profile
         The permit source's profile.
     on_date

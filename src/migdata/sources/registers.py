@@ -98,7 +98,10 @@ def register_flows(
     ----------
     events
         One row per event: person, event type (registration / deregistration in
-        en/fr/pt/ar), date; other columns carried through.
+        en/fr/pt/ar), date; other columns carried through. A Dask DataFrame runs on the
+        workers (events shuffled by person): the result's ``events`` is then a lazy Dask
+        DataFrame with the input ``row`` (``result.to_pandas()`` gathers it), the rest is
+        the pandas result.
     profile
         The register's profile (country, source id, threshold).
     target
