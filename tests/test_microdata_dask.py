@@ -218,6 +218,26 @@ def test_error_in_a_partition_names_it() -> None:
         first_permits(split(_permit_records(), [5]), PERMITS, first_column="no_such_flag")
 
 
+def test_person_ids_of_another_type_in_a_partition() -> None:
+    """Person ids read as floats in one partition and integers in the others would split
+    persons across partitions: an error names the partition and the column."""
+    import dask
+
+    permits = _permit_records().dropna(subset=["person_id"])
+    permits["person_id"] = permits["person_id"].astype("int64")
+    second = permits.iloc[8:].astype({"person_id": "float64"})
+    frame = dd.from_delayed(
+        [dask.delayed(permits.iloc[:8]), dask.delayed(second)],
+        meta=permits.iloc[:0],
+        verify_meta=False,
+    )
+    with pytest.raises(
+        InputError, match="input partition 1: expected the person ids as int"
+    ) as err:
+        first_permits(frame, PERMITS)
+    assert err.value.column == "person_id"
+
+
 def test_empty_permits_and_events_on_dask() -> None:
     """Dask frames without rows give the empty pandas permits and register results."""
     permits = _permit_records().iloc[:0]

@@ -130,17 +130,37 @@ def _first_pass(part: pd.DataFrame, number: int, date_column: str | None) -> tup
         ) from exc
 
 
+def _id_kind(dtype: Any) -> str:
+    """What a person id column holds, for comparing partitions: ids 5, 5.0 and "5" hash
+    to different buckets, so one kind must hold in every partition."""
+    if pd.api.types.is_integer_dtype(dtype):
+        return "integers"
+    if pd.api.types.is_float_dtype(dtype):
+        return "floats"
+    return "text or mixed values"
+
+
 def _add_keys(
     part: pd.DataFrame,
     offsets: Sequence[int],
     buckets: int,
     person_column: str,
+    expected: Any,
     partition_info: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     """The input position of every row and the bucket of its person."""
     from migdata.sources._crossings_dask import _bucket_of
 
     number = 0 if partition_info is None else int(partition_info["number"])
+    dtype = part[person_column].dtype
+    if _id_kind(dtype) != _id_kind(expected):
+        raise InputError(
+            f"{_where(number)}: expected the person ids as {_id_kind(expected)} (dtype "
+            f"{expected} of the Dask DataFrame), got {_id_kind(dtype)} (dtype {dtype}); "
+            "give the column one dtype in every partition, e.g. with "
+            f"ddf.astype({{{person_column!r}: 'Int64'}}) or 'string'",
+            column=person_column,
+        )
     out = part.reset_index(drop=True)
     out[_ROW] = np.arange(offsets[number], offsets[number] + len(part), dtype=np.int64)
     out[_BUCKET] = _bucket_of(part[person_column], buckets)
@@ -158,8 +178,9 @@ def _whole_persons(frame: Any, rows: Sequence[int], person_column: str) -> list[
                 column=reserved,
             )
     k = frame.npartitions
+    expected = frame._meta[person_column].dtype
     keyed = frame.map_partitions(
-        _add_keys, _offsets(rows), k, person_column, enforce_metadata=False
+        _add_keys, _offsets(rows), k, person_column, expected, enforce_metadata=False
     )
     empty = keyed._meta.iloc[:0]
     # The task shuffle moves pickled pandas frames: raw object columns of mixed types
