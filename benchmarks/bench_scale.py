@@ -13,7 +13,8 @@ sort included, on one thread and on all cores in the same run.
 Part 3 (census, only with ``--census-rows``): a synthetic census of N weighted person
 records written as a Parquet dataset, ``census_stocks`` on Dask (``dd.read_parquet`` on a
 local cluster: partial sums per partition) and on pandas (``pd.read_parquet``, the whole
-table in memory) for comparison: wall time, records/s and peak memory of each.
+table in memory, only up to ``--census-pandas-rows``, default 5 million) for comparison:
+wall time, records/s and peak memory of each.
 
 Run: ``python benchmarks/bench_scale.py [--rows 30e6,100e6] [--memory-rows 10e6]
 [--workers 2] [--memory-limit 4GB] [--dir /tmp/bench_scale] [--census-rows 2e6]``. The
@@ -197,7 +198,7 @@ def synthetic_census(rows: int, seed: int = 0) -> pd.DataFrame:
     )
 
 
-def census_part(rows: int, root: Path, workers: int, memory_limit: str) -> None:
+def census_part(rows: int, root: Path, workers: int, memory_limit: str, pandas_rows: int) -> None:
     import dask.dataframe as dd
     from distributed import Client, LocalCluster
 
@@ -243,6 +244,14 @@ def census_part(rows: int, root: Path, workers: int, memory_limit: str) -> None:
         f"{on_dask}",
         flush=True,
     )
+    if rows > pandas_rows:
+        print(
+            f"  pandas not run: {rows:,} records > --census-pandas-rows {pandas_rows:,} "
+            "(the whole table in one process needs about 1 KB per record)",
+            flush=True,
+        )
+        shutil.rmtree(data)
+        return
     with PeakMemory() as mem:
         t0 = time.perf_counter()
         in_memory = census_stocks(pd.read_parquet(data), profile, 2022, **CENSUS_KW)
@@ -273,6 +282,12 @@ def main() -> None:
     parser.add_argument(
         "--census-rows", type=float, default=None, help="census records (default: no census)"
     )
+    parser.add_argument(
+        "--census-pandas-rows",
+        type=float,
+        default=5e6,
+        help="largest census also run on pandas for comparison",
+    )
     args = parser.parse_args()
     root = Path(args.dir)
     try:
@@ -282,7 +297,13 @@ def main() -> None:
             sizes = [int(float(x)) for x in args.rows.split(",") if x]
             dask_part(sizes, root, args.workers, args.memory_limit)
         if args.census_rows:
-            census_part(int(args.census_rows), root, args.workers, args.memory_limit)
+            census_part(
+                int(args.census_rows),
+                root,
+                args.workers,
+                args.memory_limit,
+                int(args.census_pandas_rows),
+            )
     finally:
         if not args.keep and root.exists():
             shutil.rmtree(root)
