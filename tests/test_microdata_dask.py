@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -45,16 +47,17 @@ def split(frame: pd.DataFrame, cuts: list[int]) -> object:
         )
 
 
-@pytest.fixture
-def no_gathering(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The Dask path must never gather the whole table into the client."""
+@contextlib.contextmanager
+def no_gathering() -> Iterator[None]:
+    """Inside: gathering a whole Dask DataFrame into the client is an error."""
 
-    def refuse(table: object) -> object:
-        if _engines.is_dask(table):
-            raise AssertionError("the whole Dask DataFrame was gathered into memory")
-        return table
+    def refuse(*args: object, **kwargs: object) -> object:
+        raise AssertionError("a whole Dask DataFrame was gathered into memory")
 
-    monkeypatch.setattr(_engines, "in_memory", refuse)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_engines, "in_memory", refuse)
+        patch.setattr(dd.DataFrame, "compute", refuse)
+        yield
 
 
 def assert_same_result(left: object, right: object) -> None:
@@ -130,12 +133,12 @@ def test_register_flows_any_split_and_order_equal_pandas(
     assert_same_result(result.to_pandas(), register_flows(ev, _profile(), **options))
 
 
-@pytest.mark.usefixtures("no_gathering")
 def test_register_flows_on_dask_keep_events_lazy() -> None:
     """The Dask register never gathers the events: the table and rejected rows come back,
     the events stay a lazy Dask DataFrame with their input rows; rows in = used + rejected."""
     ev = _events()
-    result = register_flows(split(ev, [4, 4, 11]), _profile(), obs_end="2016-01-01")
+    with no_gathering():
+        result = register_flows(split(ev, [4, 4, 11]), _profile(), obs_end="2016-01-01")
     assert _engines.is_dask(result.events)
     assert result.rows_in == len(ev) == int(result.outcomes.sum()) + len(result.rejected)
     events = result.events.compute().sort_values("row")
@@ -198,13 +201,13 @@ def test_permits_any_split_and_order_equal_pandas(
     assert_same_result(result.to_pandas(), function(permits, PERMITS, *args, **options))
 
 
-@pytest.mark.usefixtures("no_gathering")
 def test_permits_on_dask_keep_records_lazy() -> None:
     """The Dask permits never gather the records: rows in = used + rejected + too short,
     and the usable permits stay a lazy Dask DataFrame with their input rows."""
     permits = _permit_records()
     for function, args, options in PERMIT_CALLS:
-        result = function(split(permits, [3, 3, 12, 20]), PERMITS, *args, **options)
+        with no_gathering():
+            result = function(split(permits, [3, 3, 12, 20]), PERMITS, *args, **options)
         assert _engines.is_dask(result.permits)
         used = result.permits.compute()
         short = result.excluded["reason"].str.startswith("valid less").sum()
@@ -295,12 +298,12 @@ def test_census_any_split_and_order_equal_pandas(
     )
 
 
-@pytest.mark.usefixtures("no_gathering")
 def test_census_on_dask_aggregates_by_partition() -> None:
     """The Dask census never gathers the records; rows in = counted + excluded + rejected,
     and only partial sums and left-out rows come back."""
     people = _census_input()
-    c = census_stocks(split(people, [7, 7, 19]), CENSUS, 2022, **CENSUS_OPTIONS[0])
+    with no_gathering():
+        c = census_stocks(split(people, [7, 7, 19]), CENSUS, 2022, **CENSUS_OPTIONS[0])
     assert c.rows_in == len(people) == c.counted + len(c.excluded) + len(c.rejected)
     assert c.rejected["row"].is_monotonic_increasing
     assert (people.loc[c.rejected["row"].to_numpy(), "weight"].to_numpy() == "-1").any()
@@ -324,6 +327,16 @@ def test_census_fractional_weights_equal_pandas_to_rounding() -> None:
     left = census_stocks(split(people, [50, 120, 121]), CENSUS, 2022, weight_column="weight")
     right = census_stocks(people, CENSUS, 2022, weight_column="weight")
     pd.testing.assert_frame_equal(left.stocks, right.stocks, check_exact=False, rtol=1e-12)
+
+
+def test_no_gathering_catches_a_gathering_engine() -> None:
+    """The check of the tests above fails on an engine that gathers the rows (as the Dask
+    path did before: every record into the client)."""
+    frame = split(_census_input(), [5])
+    with no_gathering(), pytest.raises(AssertionError, match="gathered"):
+        frame.compute()  # type: ignore[attr-defined]
+    with no_gathering(), pytest.raises(AssertionError, match="gathered"):
+        _engines.in_memory(frame)
 
 
 def test_census_missing_column_on_dask() -> None:
