@@ -7,12 +7,18 @@ and tabulated by year and direction from the written result. Reports movements/s
 end, the peak memory of all processes (this one and the workers, summed, sampled every
 0.2 s) and how time grows with size.
 
-Part 2 (memory): 10 million movements in random row order classified from a DataFrame,
+Part 2 (memory): movements in random row order (10 million, or each of ``--memory-rows``) classified from a DataFrame,
 sort included, on one thread and on all cores in the same run.
 
+Part 3 (census, only with ``--census-rows``): a synthetic census of N weighted person
+records written as a Parquet dataset, ``census_stocks`` on Dask (``dd.read_parquet`` on a
+local cluster: partial sums per partition) and on pandas (``pd.read_parquet``, the whole
+table in memory, only up to ``--census-pandas-rows``, default 5 million) for comparison:
+wall time, records/s and peak memory of each.
+
 Run: ``python benchmarks/bench_scale.py [--rows 30e6,100e6] [--memory-rows 1e6,10e6,30e6]
-[--workers 2] [--memory-limit 4GB] [--dir /tmp/bench_scale]``. The data are deleted
-at the end (``--keep`` keeps them).
+[--workers 2] [--memory-limit 4GB] [--dir /tmp/bench_scale] [--census-rows 2e6]``. The
+data are deleted at the end (``--keep`` keeps them).
 """
 
 from __future__ import annotations
@@ -166,6 +172,117 @@ def memory_part(sizes: list[int]) -> None:
             )
 
 
+CENSUS_FILE_ROWS = 1_000_000
+CENSUS_COUNTRIES = np.array(
+    ["RWA", "RWA", "RWA", "RWA", "COD", "UGA", "Kenya", "Burundi", "TZA", "Tanzanie", "FRA", "?"]
+)
+CENSUS_KW = {
+    "weight_column": "weight",
+    "arrival_column": "arrived",
+    "months_present_column": "months_present",
+    "intends_to_stay_column": "intends_to_stay",
+    "residence_1y_column": "residence_1y",
+}
+
+
+def synthetic_census(rows: int, seed: int = 0) -> pd.DataFrame:
+    """``rows`` weighted person records of a census of Rwanda: mostly native-born, a few
+    short-term visitors (excluded by the rule), unresolved spellings and bad weights."""
+    rng = np.random.default_rng(seed)
+    pick = CENSUS_COUNTRIES
+    birth = pick[rng.integers(0, len(pick), rows)]
+    weight = rng.gamma(4.0, 25.0, rows).round(3).astype(object)
+    weight[rng.random(rows) < 0.001] = "n/a"  # rejected
+    return pd.DataFrame(
+        {
+            "country_of_birth": birth,
+            "citizenship": np.where(
+                rng.random(rows) < 0.8, birth, pick[rng.integers(0, len(pick), rows)]
+            ),
+            "sex": np.array(["F", "M"])[rng.integers(0, 2, rows)],
+            "age": rng.integers(0, 100, rows),
+            "weight": weight.astype(str),
+            "arrived": np.where(birth != "RWA", rng.integers(1960, 2023, rows), np.nan),
+            "months_present": np.where(rng.random(rows) < 0.02, rng.integers(0, 12, rows), 24),
+            "intends_to_stay": np.array(["yes", "no", None])[rng.integers(0, 3, rows)],
+            "residence_1y": np.where(
+                rng.random(rows) < 0.97, "RWA", pick[rng.integers(0, len(pick), rows)]
+            ),
+        }
+    )
+
+
+def census_part(rows: int, root: Path, workers: int, memory_limit: str, pandas_rows: int) -> None:
+    import dask.dataframe as dd
+    from distributed import Client, LocalCluster
+
+    from migdata.sources import SourceProfile
+    from migdata.sources.census import census_stocks
+
+    profile = SourceProfile(
+        source_id="RWA-CEN",
+        country="RWA",
+        source_type="census",
+        threshold_months=6,
+        threshold_basis="observed",
+    )
+    data = root / f"census_{rows}"
+    t0 = time.perf_counter()
+    data.mkdir(parents=True)
+    for k, start in enumerate(range(0, rows, CENSUS_FILE_ROWS)):
+        part = synthetic_census(min(CENSUS_FILE_ROWS, rows - start), seed=k)
+        part.to_parquet(data / f"part-{k:04d}.parquet", index=False, row_group_size=250_000)
+    size = sum(f.stat().st_size for f in data.glob("*.parquet")) / 2**30
+    print(
+        f"census: {rows:,} person records written to {data} in "
+        f"{time.perf_counter() - t0:.0f} s ({size:.2f} GB)",
+        flush=True,
+    )
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            memory_limit=memory_limit,
+            dashboard_address=None,
+            local_directory=str(root / "dask-scratch"),
+        ) as cluster,
+        Client(cluster),
+        PeakMemory() as mem,
+    ):
+        t0 = time.perf_counter()
+        on_dask = census_stocks(dd.read_parquet(data), profile, 2022, **CENSUS_KW)
+        wall = time.perf_counter() - t0
+    print(
+        f"  Dask ({workers} workers, read included): {wall:.1f} s, {rows / wall / 1e6:.2f} "
+        f"million records/s; peak memory of all processes {mem.peak / 2**30:.2f} GB; "
+        f"{on_dask}",
+        flush=True,
+    )
+    if rows > pandas_rows:
+        print(
+            f"  pandas not run: {rows:,} records > --census-pandas-rows {pandas_rows:,} "
+            "(the whole table in one process needs about 1 KB per record)",
+            flush=True,
+        )
+        shutil.rmtree(data)
+        return
+    with PeakMemory() as mem:
+        t0 = time.perf_counter()
+        in_memory = census_stocks(pd.read_parquet(data), profile, 2022, **CENSUS_KW)
+        wall_pd = time.perf_counter() - t0
+    print(
+        f"  pandas (one process, read included): {wall_pd:.1f} s, "
+        f"{rows / wall_pd / 1e6:.2f} million records/s; peak memory {mem.peak / 2**30:.2f} GB; "
+        f"Dask/pandas time {wall / wall_pd:.2f}",
+        flush=True,
+    )
+    pd.testing.assert_frame_equal(on_dask.stocks, in_memory.stocks, check_exact=False, rtol=1e-9)
+    assert on_dask.rows_in == in_memory.rows_in and on_dask.counted == in_memory.counted
+    assert len(on_dask.excluded) == len(in_memory.excluded)
+    print("  same stocks, counts, rejected and excluded rows on both engines", flush=True)
+    shutil.rmtree(data)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", default="30e6,100e6", help="sizes of the Dask runs")
@@ -178,6 +295,15 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--skip-dask", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument(
+        "--census-rows", type=float, default=None, help="census records (default: no census)"
+    )
+    parser.add_argument(
+        "--census-pandas-rows",
+        type=float,
+        default=5e6,
+        help="largest census also run on pandas for comparison",
+    )
     args = parser.parse_args()
     root = Path(args.dir)
     try:
@@ -186,6 +312,14 @@ def main() -> None:
         if not args.skip_dask:
             sizes = [int(float(x)) for x in args.rows.split(",") if x]
             dask_part(sizes, root, args.workers, args.memory_limit)
+        if args.census_rows:
+            census_part(
+                int(args.census_rows),
+                root,
+                args.workers,
+                args.memory_limit,
+                int(args.census_pandas_rows),
+            )
     finally:
         if not args.keep and root.exists():
             shutil.rmtree(root)

@@ -120,7 +120,9 @@ def census_stocks(
     Parameters
     ----------
     microdata
-        One row per enumerated person.
+        One row per enumerated person: a pandas DataFrame, or a Dask DataFrame (each
+        partition is read on the workers and only partial sums, rejected and excluded rows
+        come back; the result is the pandas one).
     profile
         The census or survey profile (country, source id, residence rule).
     year
@@ -175,18 +177,67 @@ def census_stocks(
     >>> c.excluded["reason"].item()
     'excluded by the 6-month residence rule: present 2 months and not intending to stay'
     """
-    microdata = _engines.in_memory(microdata)  # a Dask DataFrame: its rows, in partition order
-    check_frame(microdata, "microdata")
     year = check_year(year)
-    if not isinstance(microdata, pd.DataFrame):
-        raise InputError(f"expected a pandas DataFrame, got {type(microdata).__name__}")
     rule = rule_months if rule_months is not None else profile.threshold_months
     rule = 12.0 if rule is None else float(rule)
     if rule < 0:
         raise ConfigurationError(f"expected a residence rule of 0 months or more, got {rule}")
+    columns = {
+        "birth_column": birth_column,
+        "citizenship_column": citizenship_column,
+        "sex_column": sex_column,
+        "age_column": age_column,
+        "weight_column": weight_column,
+        "arrival_column": arrival_column,
+        "months_present_column": months_present_column,
+        "intends_to_stay_column": intends_to_stay_column,
+        "residence_1y_column": residence_1y_column,
+        "residence_5y_column": residence_5y_column,
+    }
+    if _engines.is_dask(microdata):
+        from migdata.sources import _microdata_dask
+
+        return _microdata_dask.census_stocks(microdata, profile, year, target, rule, columns)
+    check_frame(microdata, "microdata")
+    if not isinstance(microdata, pd.DataFrame):
+        raise InputError(f"expected a pandas DataFrame, got {type(microdata).__name__}")
     source = microdata.reset_index(drop=True)
+    records = _census_records(source, profile.country, year, rule, columns)
+    return _census_result(
+        _tabulation_inputs(records.people, profile.country),
+        records,
+        profile,
+        year,
+        target,
+        rule,
+        columns,
+    )
+
+
+@dataclass
+class _CensusRecords:
+    """Census records read: the persons counted and the rows left out, row by row."""
+
+    people: pd.DataFrame  # birth, citizenship, sex, age, w [, period] [, prev1] [, prev5]
+    rejected: pd.DataFrame
+    excluded: pd.DataFrame
+    unresolved: pd.DataFrame  # column, spelling, rows
+    rows_in: int
+    counted: int
+
+
+def _census_records(
+    source: pd.DataFrame, country: str, year: int, rule: float, columns: dict[str, Any]
+) -> _CensusRecords:
+    """The residence rule, weights and codes of every record (row-local: any split of the
+    records into parts gives the same records)."""
     index = source.index
-    country = profile.country
+    birth_column = columns["birth_column"]
+    citizenship_column = columns["citizenship_column"]
+    weight_column = columns["weight_column"]
+    months_present_column = columns["months_present_column"]
+    intends_to_stay_column = columns["intends_to_stay_column"]
+    sex_column = columns["sex_column"]
 
     birth_raw = _parse.required_column(source, birth_column, "country of birth")
     cit_raw = _parse.required_column(source, citizenship_column, "citizenship")
@@ -258,19 +309,75 @@ def census_stocks(
     if sex_column is not None:
         # A person has no "total" sex: unreadable and total labels are unknown (_U).
         sex = sex.replace("_T", "_U")
-    age = _parse.age_codes(source, age_column)
+    age = _parse.age_codes(source, columns["age_column"])
     people = pd.DataFrame(
         {"birth": birth, "citizenship": citizenship, "sex": sex, "age": age, "w": weight}
-    )[count.to_numpy()]
+    )
+    arrival_column = columns["arrival_column"]
+    if arrival_column is not None:
+        arr_raw = _parse.required_column(source, arrival_column, "year of arrival")
+        arrival, _ = _parse.parse_year(arr_raw)
+        k = (year - arrival) // 5
+        label = ((year - 5 * k - 4).astype("string") + "-" + (year - 5 * k).astype("string")).where(
+            arrival <= year, "after census date"
+        )
+        people["period"] = label.fillna("unknown")
+    for window in (1, 5):
+        column = columns[f"residence_{window}y_column"]
+        if column is None:
+            continue
+        raw_prev = _parse.required_column(source, column, f"residence {window} year(s) before")
+        people[f"prev{window}"] = _countries(raw_prev).fillna("_U")
+    return _CensusRecords(
+        people=people[count.to_numpy()],
+        rejected=rejected,
+        excluded=excluded,
+        unresolved=unresolved.groupby(["column", "spelling"]).size().rename("rows").reset_index(),
+        rows_in=len(source),
+        counted=int(count.sum()),
+    )
 
+
+def _tabulation_inputs(people: pd.DataFrame, country: str) -> dict[str, pd.DataFrame]:
+    """The weighted persons behind each table (columns: the table's keys and ``w``).
+
+    Each table only sums ``w`` by its keys, so the same inputs aggregated by part
+    (:mod:`~migdata.sources._microdata_dask`) give the same tables.
+    """
+    out = {
+        "birth": people[["birth", "sex", "age", "w"]],
+        "citizenship": people[["citizenship", "sex", "age", "w"]],
+    }
+    if "period" in people.columns:
+        arrivals = people[people["birth"] != country]
+        out["arrival"] = arrivals[["birth", "period", "sex", "w"]]
+    for window in (1, 5):
+        if f"prev{window}" not in people.columns:
+            continue
+        movers = people[["sex", "age", "w"]].assign(prev=people[f"prev{window}"])
+        movers = movers[(movers["prev"] != country) & (movers["prev"] != "_U")]
+        out[f"prev{window}"] = movers[["prev", "sex", "age", "w"]]
+    return out
+
+
+def _census_result(
+    inputs: dict[str, pd.DataFrame],
+    records: _CensusRecords,
+    profile: SourceProfile,
+    year: int,
+    target: Any,
+    rule: float,
+    columns: dict[str, Any],
+) -> Census:
+    """The tables of :class:`Census` from the weighted persons (or their partial sums)."""
     comp = compliance(
         profile.replace(threshold_months=rule, threshold_nationals=None, threshold_foreigners=None),
         target,
         "STK",
     )
     frames = [
-        _tabulate(people, "birth", "BIRTH"),
-        _tabulate(people, "citizenship", "CITIZENSHIP"),
+        _tabulate(inputs["birth"], "birth", "BIRTH"),
+        _tabulate(inputs["citizenship"], "citizenship", "CITIZENSHIP"),
     ]
     stocks = _harmonised(pd.concat(frames), "STK", profile, year, comp.target, comp.cls.value)
     stocks["provenance"] = (
@@ -279,17 +386,10 @@ def census_stocks(
     )
 
     by_arrival = pd.DataFrame(columns=["counterpart_area", "arrival_period", "sex", "obs_value"])
-    if arrival_column is not None:
-        arr_raw = _parse.required_column(source, arrival_column, "year of arrival")
-        arrival, _ = _parse.parse_year(arr_raw)
-        k = (year - arrival) // 5
-        label = ((year - 5 * k - 4).astype("string") + "-" + (year - 5 * k).astype("string")).where(
-            arrival <= year, "after census date"
-        )
-        frame = people.assign(period=label[count.to_numpy()].fillna("unknown"))
-        frame = frame[frame["birth"] != country]
+    if "arrival" in inputs:
         by_arrival = (
-            frame.groupby(["birth", "period", "sex"], observed=True)["w"]
+            inputs["arrival"]
+            .groupby(["birth", "period", "sex"], observed=True)["w"]
             .sum()
             .reset_index()
             .rename(
@@ -297,16 +397,11 @@ def census_stocks(
             )
         )
 
-    recent_frames = []
-    for window, column in ((1, residence_1y_column), (5, residence_5y_column)):
-        if column is None:
-            continue
-        raw_prev = _parse.required_column(source, column, f"residence {window} year(s) before")
-        prev = _countries(raw_prev).fillna("_U")[count.to_numpy()]
-        movers = people.assign(prev=prev)
-        movers = movers[(movers["prev"] != country) & (movers["prev"] != "_U")]
-        table = _tabulate(movers.assign(prev=movers["prev"]), "prev", "PREV_RES")
-        recent_frames.append(table.assign(window=window))
+    recent_frames = [
+        _tabulate(inputs[f"prev{window}"], "prev", "PREV_RES").assign(window=window)
+        for window in (1, 5)
+        if f"prev{window}" in inputs
+    ]
     recent = (
         pd.concat(recent_frames, ignore_index=True)
         if recent_frames
@@ -323,7 +418,7 @@ def census_stocks(
             comp.target,
             compliance(profile.replace(threshold_months=rule), target, "IMM").cls.value,
         )
-        if residence_1y_column is not None
+        if columns["residence_1y_column"] is not None
         else pd.DataFrame({c: pd.Series(dtype=t) for c, t in HARMONISED_COLUMNS.items()})
     )
     if len(immigrants):
@@ -336,11 +431,11 @@ def census_stocks(
         by_arrival=by_arrival,
         recent=recent,
         immigrants=immigrants,
-        rejected=rejected,
-        excluded=excluded,
-        unresolved=unresolved.groupby(["column", "spelling"]).size().rename("rows").reset_index(),
-        rows_in=len(source),
-        counted=int(count.sum()),
+        rejected=records.rejected,
+        excluded=records.excluded,
+        unresolved=records.unresolved,
+        rows_in=records.rows_in,
+        counted=records.counted,
     )
 
 

@@ -143,6 +143,38 @@ def _prepare(
     if not isinstance(permits, pd.DataFrame):
         raise InputError(f"expected a pandas DataFrame of permits, got {type(permits).__name__}")
     source = permits.reset_index(drop=True)
+    usable, rejected, excluded, unmapped = _prepare_rows(
+        source,
+        person_column=person_column,
+        reason_column=reason_column,
+        start_column=start_column,
+        end_column=end_column,
+    )
+    return usable, rejected, excluded, _unmapped(unmapped)
+
+
+def _unmapped(spellings: pd.Series) -> pd.DataFrame:
+    """Records per national reason label without an admission category: the most
+    frequent first, ties in order of first appearance."""
+    return (
+        pd.DataFrame({"spelling": spellings.astype("string")})
+        .fillna("(missing)")
+        .value_counts()
+        .rename("records")
+        .reset_index()
+    )
+
+
+def _prepare_rows(
+    source: pd.DataFrame,
+    *,
+    person_column: str,
+    reason_column: str,
+    start_column: str,
+    end_column: str,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.Series]:
+    """(usable, rejected, excluded_short, unmapped reason labels) of whole persons'
+    permits; the index of ``source`` holds the records' input positions (their ``row``)."""
     index = source.index
     person = _parse.required_column(source, person_column, "person identifier")
     reason_raw = _parse.required_column(source, reason_column, "reason for the permit")
@@ -180,14 +212,17 @@ def _prepare(
         {"p": person.astype("string"), "s": start, "e": end, "r": reason_raw.astype("string")}
     )
     dup = ok & key.duplicated(keep="first")
-    first = key[ok].reset_index().groupby(["p", "s", "e", "r"], dropna=False)["index"]
+    first = key[ok].rename_axis("index").reset_index()
+    first = first.groupby(["p", "s", "e", "r"], dropna=False)["index"]
     first_row = pd.Series(first.transform("min").to_numpy(), index=key[ok].index).reindex(index)
     why = why.where(
         ~dup,
         "duplicate of row " + first_row.astype("Int64").astype("string") + " (same permit)",
     )
     ok = why == ""
-    rejected = _parse.rejected_frame(source, np.flatnonzero((~ok).to_numpy()), why[~ok])
+    bad = np.flatnonzero((~ok).to_numpy())
+    rejected = _parse.rejected_frame(source, bad, why[~ok])
+    rejected["row"] = pd.array(index.to_numpy()[bad], dtype="Int64")
 
     # The last day of validity is included: 1 January to 31 December is 12 months.
     months = ((end - start).dt.days + 1) / _DAYS_PER_MONTH
@@ -198,21 +233,16 @@ def _prepare(
         dtype="string",
     )
     short = ok & (months < 3)
+    out = np.flatnonzero(short.to_numpy())
     excluded = _parse.rejected_frame(
         source,
-        np.flatnonzero(short.to_numpy()),
+        out,
         pd.Series(
             "valid less than 3 months: not a residence permit in these statistics",
             index=index[short.to_numpy()],
         ),
     )
-    unmapped = (
-        pd.DataFrame({"spelling": reason_raw[ok & category.isna()].astype("string")})
-        .fillna("(missing)")
-        .value_counts()
-        .rename("records")
-        .reset_index()
-    )
+    excluded["row"] = pd.array(index.to_numpy()[out], dtype="Int64")
     cats = admission_categories().set_index("code")["eurostat_reason"]
     usable = source[(ok & ~short).to_numpy()].copy()
     keep = (ok & ~short).to_numpy()
@@ -226,7 +256,7 @@ def _prepare(
     usable.loc[usable["admission_category"] == "_U", "reason"] = "_U"
     usable["validity"] = validity[keep].to_numpy()
     usable["validity_months"] = months[keep].to_numpy()
-    return usable, rejected, excluded, unmapped
+    return usable, rejected, excluded, reason_raw[ok & category.isna()]
 
 
 def _breakdowns(
@@ -248,11 +278,26 @@ def _breakdowns(
     ).assign(time_period=time_period, **{c: rows[c] for c in _EXTRA})
 
 
+_CELL_KEYS = ["counterpart_area", "counterpart_type", "sex", "age", "time_period", *_EXTRA]
+
+
+def _cell_counts(cells: pd.DataFrame) -> pd.DataFrame:
+    """Permits (or persons) per cell, in ``obs_value``."""
+    return cells.groupby(_CELL_KEYS, observed=True).size().rename("obs_value").reset_index()
+
+
 def _finish(
     cells: pd.DataFrame, measure: str, profile: SourceProfile, provenance: str
 ) -> pd.DataFrame:
-    keys = ["counterpart_area", "counterpart_type", "sex", "age", "time_period", *_EXTRA]
-    out = cells.groupby(keys, observed=True).size().rename("obs_value").reset_index()
+    return _finish_counts(_cell_counts(cells), measure, profile, provenance)
+
+
+def _finish_counts(
+    counts: pd.DataFrame, measure: str, profile: SourceProfile, provenance: str
+) -> pd.DataFrame:
+    """The harmonised table from the counts per cell (of all permits, or summed by part)."""
+    keys = _CELL_KEYS
+    out = counts.copy()
     out["obs_value"] = out["obs_value"].astype("float64")
     out["measure"] = measure
     out["ref_area"] = profile.country
@@ -304,7 +349,9 @@ def first_permits(
     permits
         One row per permit (document): person, national reason (any language of
         ``permit_reasons.yaml`` or a UN category code), first and last day of validity (an
-        empty end means no expiry).
+        empty end means no expiry). A Dask DataFrame runs on the workers (permits shuffled
+        by person): the result's ``permits`` is then a lazy Dask DataFrame with the input
+        ``row`` (``result.to_pandas()`` gathers it), the rest is the pandas result.
     profile
         The permit source's profile.
     first_column
@@ -342,16 +389,52 @@ def first_permits(
     ['valid less than 3 months: not a residence permit in these statistics',
      'renewal: the person held a permit until 2019-12-31']
     """
-    permits = _engines.in_memory(permits)  # a Dask DataFrame: its rows, in partition order
-    check_frame(permits, "permits")
     check_number(gap_months, "gap_months", lo=0)
-    usable, rejected, excluded, unmapped = _prepare(
-        permits,
-        person_column=person_column,
-        reason_column=reason_column,
-        start_column=start_column,
-        end_column=end_column,
+    columns = {
+        "person_column": person_column,
+        "reason_column": reason_column,
+        "start_column": start_column,
+        "end_column": end_column,
+    }
+    breakdowns = {
+        "citizenship_column": citizenship_column,
+        "sex_column": sex_column,
+        "age_column": age_column,
+    }
+    if _engines.is_dask(permits):
+        from migdata.sources import _microdata_dask
+
+        return _microdata_dask.first_permits(
+            permits, profile, columns, breakdowns, first_column, gap_months
+        )
+    check_frame(permits, "permits")
+    usable, rejected, excluded, unmapped = _prepare(permits, **columns)
+    usable, renewals = _first_or_renewal(usable, first_column, gap_months)
+    excluded = pd.concat([excluded, renewals], ignore_index=True)
+    firsts = usable[usable["first"]]
+    return Permits(
+        table=_finish(
+            _first_cells(firsts, breakdowns),
+            "RP_FIRST",
+            profile,
+            _first_provenance(profile, gap_months),
+        ),
+        permits=usable.drop(columns=["_person", "_start", "_end"]).reset_index(drop=True),
+        rejected=rejected,
+        excluded=excluded,
+        unmapped=unmapped,
+        rows_in=len(permits),
+        documents=len(firsts),
+        persons=int(firsts["_person"].nunique()),
     )
+
+
+def _first_or_renewal(
+    usable: pd.DataFrame, first_column: str | None, gap_months: float
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(usable permits with ``first``; renewals as excluded rows). Runs on whole persons;
+    the index of ``usable`` holds the permits' input positions."""
+    usable = usable.copy()
     if first_column is not None:
         answer = (
             _parse.required_column(usable, first_column, "first-permit flag")
@@ -391,32 +474,23 @@ def first_permits(
             "first",
         ]
     ).assign(row=original_rows[renewals.index].astype("Int64"), reason=renewal_reason)
-    excluded = pd.concat([excluded, renewal_frame], ignore_index=True)
-    firsts = usable[usable["first"]]
-    cells = _breakdowns(
+    return usable, renewal_frame.reset_index(drop=True)
+
+
+def _first_cells(firsts: pd.DataFrame, breakdowns: dict[str, Any]) -> pd.DataFrame:
+    return _breakdowns(
         firsts,
         firsts["_start"].dt.year.astype("string"),
-        citizenship_column,
-        sex_column,
-        age_column,
+        breakdowns["citizenship_column"],
+        breakdowns["sex_column"],
+        breakdowns["age_column"],
     )
-    table = _finish(
-        cells,
-        "RP_FIRST",
-        profile,
+
+
+def _first_provenance(profile: SourceProfile, gap_months: float) -> str:
+    return (
         f"{profile.source_id}: first permits (no permit in the previous {gap_months:g} months"
-        " or flagged first), by year of start of validity; documents",
-    )
-    kept = usable.drop(columns=["_person", "_start", "_end"])
-    return Permits(
-        table=table,
-        permits=kept.reset_index(drop=True),
-        rejected=rejected,
-        excluded=excluded,
-        unmapped=unmapped,
-        rows_in=len(permits),
-        documents=len(firsts),
-        persons=int(firsts["_person"].nunique()),
+        " or flagged first), by year of start of validity; documents"
     )
 
 
@@ -439,7 +513,7 @@ def valid_permits(
     Parameters
     ----------
     permits
-        One row per permit, as for :func:`first_permits`.
+        One row per permit, as for :func:`first_permits` (pandas or Dask).
     profile
         The permit source's profile.
     on_date
@@ -471,31 +545,31 @@ def valid_permits(
     0              RWA                EDU   M_GE12        1.0
     1              UGA                FAM   M_GE12        1.0
     """
-    permits = _engines.in_memory(permits)  # a Dask DataFrame: its rows, in partition order
-    check_frame(permits, "permits")
     check_date(on_date, "on_date")
     date = pd.Timestamp(on_date)
-    usable, rejected, excluded, unmapped = _prepare(
-        permits,
-        person_column=person_column,
-        reason_column=reason_column,
-        start_column=start_column,
-        end_column=end_column,
-    )
-    valid = usable[(usable["_start"] <= date) & (usable["_end"].isna() | (usable["_end"] >= date))]
-    # One row per person: the permit that started last, then the longest.
-    chosen = valid.sort_values(
-        ["_person", "_start", "validity_months"], kind="stable"
-    ).drop_duplicates("_person", keep="last")
-    cells = _breakdowns(
-        chosen, date.strftime("%Y-%m-%d"), citizenship_column, sex_column, age_column
-    )
+    columns = {
+        "person_column": person_column,
+        "reason_column": reason_column,
+        "start_column": start_column,
+        "end_column": end_column,
+    }
+    breakdowns = {
+        "citizenship_column": citizenship_column,
+        "sex_column": sex_column,
+        "age_column": age_column,
+    }
+    if _engines.is_dask(permits):
+        from migdata.sources import _microdata_dask
+
+        return _microdata_dask.valid_permits(permits, profile, date, columns, breakdowns)
+    check_frame(permits, "permits")
+    usable, rejected, excluded, unmapped = _prepare(permits, **columns)
+    valid, chosen = _valid_and_chosen(usable, date)
     table = _finish(
-        cells,
+        _valid_cells(chosen, date, breakdowns),
         "RP_VALID",
         profile,
-        f"{profile.source_id}: persons holding a valid permit on {date.date()} "
-        f"({len(valid)} documents, {len(chosen)} persons)",
+        _valid_provenance(profile, date, len(valid), len(chosen)),
     )
     usable["counted"] = usable.index.isin(chosen.index)
     return Permits(
@@ -507,4 +581,37 @@ def valid_permits(
         rows_in=len(permits),
         documents=len(valid),
         persons=len(chosen),
+    )
+
+
+def _valid_and_chosen(
+    usable: pd.DataFrame, date: pd.Timestamp
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(permits valid on ``date``; one of them per person). Runs on whole persons."""
+    valid = usable[(usable["_start"] <= date) & (usable["_end"].isna() | (usable["_end"] >= date))]
+    # One row per person: the permit that started last, then the longest.
+    chosen = valid.sort_values(
+        ["_person", "_start", "validity_months"], kind="stable"
+    ).drop_duplicates("_person", keep="last")
+    return valid, chosen
+
+
+def _valid_cells(
+    chosen: pd.DataFrame, date: pd.Timestamp, breakdowns: dict[str, Any]
+) -> pd.DataFrame:
+    return _breakdowns(
+        chosen,
+        date.strftime("%Y-%m-%d"),
+        breakdowns["citizenship_column"],
+        breakdowns["sex_column"],
+        breakdowns["age_column"],
+    )
+
+
+def _valid_provenance(
+    profile: SourceProfile, date: pd.Timestamp, documents: int, persons: int
+) -> str:
+    return (
+        f"{profile.source_id}: persons holding a valid permit on {date.date()} "
+        f"({documents} documents, {persons} persons)"
     )

@@ -98,7 +98,10 @@ def register_flows(
     ----------
     events
         One row per event: person, event type (registration / deregistration in
-        en/fr/pt/ar), date; other columns carried through.
+        en/fr/pt/ar), date; other columns carried through. A Dask DataFrame runs on the
+        workers (events shuffled by person): the result's ``events`` is then a lazy Dask
+        DataFrame with the input ``row`` (``result.to_pandas()`` gathers it), the rest is
+        the pandas result.
     profile
         The register's profile (country, source id, threshold).
     target
@@ -161,11 +164,7 @@ def register_flows(
     ['duplicate of row 3 (same person, event and date)',
      "column 'person_id': expected a person identifier, got nothing"]
     """
-    events = _engines.in_memory(events)  # a Dask DataFrame: its rows, in partition order
-    check_frame(events, "events")
     check_date(obs_end, "obs_end")
-    if not isinstance(events, pd.DataFrame):
-        raise InputError(f"expected a pandas DataFrame of events, got {type(events).__name__}")
     if counterpart_type not in ("CITIZENSHIP", "PREV_RES", "NEXT_RES", "BIRTH"):
         raise ConfigurationError(
             f"unknown counterpart type {counterpart_type!r}; expected CITIZENSHIP, BIRTH, "
@@ -176,7 +175,84 @@ def register_flows(
         raise ConfigurationError(
             f"profile {profile.source_id!r} has no duration threshold: pass threshold_months"
         )
+    columns = {
+        "person_column": person_column,
+        "event_column": event_column,
+        "date_column": date_column,
+        "duration_column": duration_column,
+        "counterpart_column": counterpart_column,
+        "sex_column": sex_column,
+        "age_column": age_column,
+    }
+    options = {
+        "target": target,
+        "counterpart_type": counterpart_type,
+        "threshold": threshold,
+        "correct": correct,
+        "duration_table": duration_table,
+    }
+    if _engines.is_dask(events):
+        from migdata.sources import _microdata_dask
+
+        return _microdata_dask.register_flows(events, profile, obs_end, columns, options)
+    check_frame(events, "events")
+    if not isinstance(events, pd.DataFrame):
+        raise InputError(f"expected a pandas DataFrame of events, got {type(events).__name__}")
     source = events.reset_index(drop=True)
+    _required_columns(source, columns)
+    end = _observation_end(obs_end, _event_dates(source, date_column).max())
+    used, rejected = _register_events(source, end, threshold, columns)
+    cells, pending = _register_cells(used, columns)
+    return RegisterFlows(
+        table=_register_table(cells, pending, profile, columns, options),
+        events=used.drop(columns=["_date", "_person"]).reset_index(drop=True),
+        rejected=rejected,
+        rows_in=len(source),
+        threshold_months=threshold,
+    )
+
+
+_COLUMN_MEANINGS = {
+    "person_column": "person identifier",
+    "event_column": "event type",
+    "date_column": "event date",
+    "duration_column": "declared duration",
+    "counterpart_column": "counterpart",
+    "sex_column": "sex",
+    "age_column": "age",
+}
+
+
+def _required_columns(source: pd.DataFrame, columns: dict[str, Any]) -> None:
+    """Raise :class:`InputError` naming the first column asked for that is missing."""
+    for key, what in _COLUMN_MEANINGS.items():
+        if columns[key] is not None:
+            _parse.required_column(source, columns[key], what)
+
+
+def _event_dates(source: pd.DataFrame, date_column: str) -> pd.Series:
+    return pd.to_datetime(source[date_column], errors="coerce", format="mixed")
+
+
+def _observation_end(obs_end: Any, last: Any) -> pd.Timestamp:
+    """``obs_end``, else the day after the last readable event date (of the whole data)."""
+    if obs_end is not None:
+        return pd.Timestamp(obs_end)
+    return last + pd.Timedelta(days=1) if pd.notna(last) else pd.Timestamp.now()
+
+
+def _register_events(
+    source: pd.DataFrame, end: pd.Timestamp, threshold: float, columns: dict[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(usable events with flow, months, outcome and year; rejected rows).
+
+    Runs on whole persons: ``source`` holds every event of its persons, its index the
+    events' input positions (the ``row`` of the rejected rows and duplicates).
+    """
+    person_column = columns["person_column"]
+    event_column = columns["event_column"]
+    date_column = columns["date_column"]
+    duration_column = columns["duration_column"]
     index = source.index
     person = _parse.required_column(source, person_column, "person identifier")
     kind, bad_kind = _parse.parse_code(
@@ -184,12 +260,7 @@ def register_flows(
     )
     bad_kind = bad_kind | kind.isna()
     raw_date = _parse.required_column(source, date_column, "event date")
-    date = pd.to_datetime(raw_date, errors="coerce", format="mixed")
-    end = (
-        pd.Timestamp(obs_end)
-        if obs_end is not None
-        else (date.max() + pd.Timedelta(days=1) if date.notna().any() else pd.Timestamp.now())
-    )
+    date = _event_dates(source, date_column)
 
     def shown(raw: pd.Series) -> pd.Series:
         return ("'" + raw.astype("string") + "'").fillna("nothing")
@@ -223,8 +294,8 @@ def register_flows(
     # Exact duplicates among otherwise usable events: keep the first, reject the rest.
     key = pd.DataFrame({"p": person.astype("string"), "k": kind, "d": date})
     dup = ok & key.where(ok).duplicated(keep="first") & ok
-    first = key[ok].reset_index().groupby(["p", "k", "d"])["index"].transform("min")
-    first_row = pd.Series(first.to_numpy(), index=key[ok].index).reindex(index)
+    first = key[ok].rename_axis("index").reset_index().groupby(["p", "k", "d"])["index"]
+    first_row = pd.Series(first.transform("min").to_numpy(), index=key[ok].index).reindex(index)
     why = why.where(
         ~dup,
         "duplicate of row "
@@ -232,6 +303,9 @@ def register_flows(
         + " (same person, event and date)",
     )
     ok = why == ""
+    bad = np.flatnonzero((~ok).to_numpy())
+    rejected = _parse.rejected_frame(source, bad, why[~ok])
+    rejected["row"] = pd.array(index.to_numpy()[bad], dtype="Int64")
 
     used = source[ok.to_numpy()].copy()
     used["flow"] = kind[ok].map({"registration": "IMM", "deregistration": "EMI"}).to_numpy()
@@ -240,7 +314,6 @@ def register_flows(
     used = used.sort_values(["_person", "_date"], kind="stable")
     if declared is not None:
         months = declared[used.index]
-        basis = "intended"
         unknown = pd.Series(False, index=used.index)
     else:
         # Observed: days to the person's next event of the opposite type, else to obs_end.
@@ -253,30 +326,50 @@ def register_flows(
         stop = next_date.fillna(end)
         months = (stop - used["_date"]).dt.days / _DAYS_PER_MONTH
         unknown = next_date.isna() & (months < threshold)
-        basis = "observed"
     used["months"] = months.to_numpy()
     outcome = np.where(unknown, "unknown", np.where(months >= threshold, "counted", "too_short"))
     used["outcome"] = outcome
     used["year"] = used["_date"].dt.year.astype("Int64")
-    used = used.sort_index()
+    return used.sort_index(), rejected
 
+
+_CELL_KEYS = ["measure", "counterpart_area", "sex", "age", "time_period"]
+
+
+def _register_cells(
+    used: pd.DataFrame, columns: dict[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(counted events per cell in ``obs_value``; the flows and years with unknown outcomes)."""
     counted = used[used["outcome"] == "counted"]
     cells = pd.DataFrame(
         {
             "measure": counted["flow"].astype("string"),
             "counterpart_area": _parse.counterpart_codes(
-                counted, counterpart_column, "counterpart"
+                counted, columns["counterpart_column"], "counterpart"
             ),
-            "sex": _parse.sex_codes(counted, sex_column),
-            "age": _parse.age_codes(counted, age_column),
+            "sex": _parse.sex_codes(counted, columns["sex_column"]),
+            "age": _parse.age_codes(counted, columns["age_column"]),
             "time_period": counted["year"].astype("string"),
         }
     )
-    keys = ["measure", "counterpart_area", "sex", "age", "time_period"]
-    table = cells.groupby(keys, observed=True).size().rename("obs_value").reset_index()
+    table = cells.groupby(_CELL_KEYS, observed=True).size().rename("obs_value").reset_index()
+    pending = used.loc[used["outcome"] == "unknown", ["flow", "year"]].drop_duplicates()
+    return table, pending
+
+
+def _register_table(
+    table: pd.DataFrame,
+    pending: pd.DataFrame,
+    profile: SourceProfile,
+    columns: dict[str, Any],
+    options: dict[str, Any],
+) -> pd.DataFrame:
+    """The harmonised flows from the counts per cell (of all events, or summed by part)."""
+    target, threshold = options["target"], options["threshold"]
+    basis = "intended" if columns["duration_column"] is not None else "observed"
+    table = table.copy()
     table["obs_value"] = table["obs_value"].astype("float64")
     # Cells of years with unknown outcomes are provisional.
-    pending = used.loc[used["outcome"] == "unknown", ["flow", "year"]].drop_duplicates()
     pending_keys = set(pending["flow"] + ":" + pending["year"].astype("string"))
     provisional = (table["measure"] + ":" + table["time_period"]).isin(pending_keys)
 
@@ -288,7 +381,9 @@ def register_flows(
     )
     classes = {m: compliance(effective, target, m) for m in ("IMM", "EMI")}
     table["ref_area"] = profile.country
-    table["counterpart_type"] = counterpart_type if counterpart_column is not None else "NONE"
+    table["counterpart_type"] = (
+        options["counterpart_type"] if columns["counterpart_column"] is not None else "NONE"
+    )
     table["reported_value"] = table["obs_value"]
     table["adjustment"] = 1.0
     table["target"] = target_facts(target).name
@@ -300,23 +395,16 @@ def register_flows(
         "or more"
     )
     table = table[list(HARMONISED_COLUMNS)].astype(HARMONISED_COLUMNS)
-    if correct and len(table):
+    if options["correct"] and len(table):
         fix = table["compliance"].isin(_CLASS_NEEDS_CORRECTION).to_numpy()
         if fix.any():
             done = correct_duration(
                 table[fix],
                 threshold,
-                table_name=duration_table,
+                table_name=options["duration_table"],
                 target_months=target_facts(target).threshold_months,
             )
             cols = ["obs_value", "adjustment", "provenance", "obs_status"]
             status = done["obs_status"].where(table.loc[fix, "obs_status"] != "P", "P")
             table.loc[fix, cols] = done[cols].assign(obs_status=status)
-    events_out = used.drop(columns=["_date", "_person"])
-    return RegisterFlows(
-        table=table.reset_index(drop=True),
-        events=events_out.reset_index(drop=True),
-        rejected=_parse.rejected_frame(source, np.flatnonzero((~ok).to_numpy()), why[~ok]),
-        rows_in=len(source),
-        threshold_months=threshold,
-    )
+    return table.reset_index(drop=True)
