@@ -7,8 +7,9 @@ and tabulated by year and direction from the written result. Reports movements/s
 end, the peak memory of all processes (this one and the workers, summed, sampled every
 0.2 s) and how time grows with size.
 
-Part 2 (memory): movements in random row order (10 million, or each of ``--memory-rows``) classified from a DataFrame,
-sort included, on one thread and on all cores in the same run.
+Part 2 (memory): movements in random row order (10 million, or each of
+``--memory-rows``) classified from a DataFrame, sort included, on one thread and on all
+cores in the same run.
 
 Part 3 (census, only with ``--census-rows``): a synthetic census of N weighted person
 records written as a Parquet dataset, ``census_stocks`` on Dask (``dd.read_parquet`` on a
