@@ -96,6 +96,7 @@ def test_laplace_intervals_cover_most_true_flows(laplace, simulated) -> None:  #
     m = laplace.flows.merge(truth[["origin", "destination", "year", "true_flow"]])
     inside = (m["true_flow"] >= m["lower"]) & (m["true_flow"] <= m["upper"])
     assert inside.mean() > 0.6
+    assert any("Laplace approximation" in n and "narrower" in n for n in laplace.notes)
 
 
 def test_questionnaire_sub_scores_set_the_undercount_priors(simulated) -> None:

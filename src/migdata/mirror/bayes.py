@@ -411,6 +411,11 @@ def reconcile_bayes(
     else:
         ident = ("informative priors only: every reporter's undercount has its Beta prior "
                  "(no reference country)")  # fmt: skip
+    if inference == "laplace":
+        notes.append("Laplace approximation: a Gaussian at the posterior mode gives intervals "
+                     "narrower than the posterior's (on data simulated from the model, its 90% "
+                     "intervals held about 70% of the true flows, NUTS's about 89%); use "
+                     "inference='nuts' for intervals to publish")  # fmt: skip
     alpha = (1 - level) / 2
     flows_parts, factor_parts, param_parts, diag_parts = [], [], [], []
     sampler: dict[str, Any] = {}

@@ -604,7 +604,8 @@ def reconcile(
         scale); ``quality`` (a DataFrame or ``"table"``) gives the priors; ``covariates``
         (:func:`~migdata.mirror.read_covariates`) the gravity model; ``inference``
         ``"nuts"`` (NumPyro NUTS, ``chains`` x ``draws`` after ``warmup``) or ``"laplace"``
-        (Gaussian approximation at the posterior mode, for interactive use). Needs
+        (Gaussian approximation at the posterior mode, for interactive use: medians close
+        to NUTS's, intervals too narrow, about 70% coverage of a 90% interval). Needs
         ``pip install 'migdata[bayes]'``. ``weights``, ``exclude_outliers``,
         ``bootstrap``, ``tol`` and ``max_iter`` do not apply.
     ``poulain``
